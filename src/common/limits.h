@@ -1,0 +1,36 @@
+// Every limit ringkv enforces, in one place, with the relations between them checked at compile
+// time. Configurable limits have their default here and are validated by Config::validate().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ringkv::limits {
+
+// Keys: DESIGN.md section 2. Fixed, not configurable: a key is part of the storage key.
+inline constexpr std::size_t kKeyMaxBytes = 64 * 1024;
+// Bucket names are short identifiers.
+inline constexpr std::size_t kBucketMaxBytes = 255;
+// Values: default 1 MiB, configurable up to kValueMaxBytesCeiling.
+inline constexpr std::size_t kValueMaxBytesDefault = 1024 * 1024;
+inline constexpr std::size_t kValueMaxBytesCeiling = 64 * 1024 * 1024;
+// A context carries a version vector; its encoded size is bounded by the clock size limit.
+inline constexpr std::size_t kContextMaxBytes = 16 * 1024;
+// Version vectors are pruned (oldest entries first) beyond this many entries.
+inline constexpr std::size_t kClockEntriesMaxDefault = 16;
+// An object may hold at most this many siblings; more is a client bug (no reconciliation).
+inline constexpr std::size_t kSiblingsMax = 64;
+// Frame overhead allowed on top of key + value + context (headers, ids, bucket, options).
+inline constexpr std::size_t kFrameOverheadBytes = 64 * 1024;
+
+// The largest frame a peer or client may send given a configured value limit.
+constexpr std::size_t frame_max_bytes(std::size_t value_max_bytes) {
+  return kKeyMaxBytes + kBucketMaxBytes + kContextMaxBytes + value_max_bytes + kFrameOverheadBytes;
+}
+
+static_assert(kKeyMaxBytes < kValueMaxBytesDefault);
+static_assert(kValueMaxBytesDefault <= kValueMaxBytesCeiling);
+static_assert(frame_max_bytes(kValueMaxBytesCeiling) < (std::size_t{1} << 31),
+              "frame lengths are encoded in 32 bits");
+
+}  // namespace ringkv::limits

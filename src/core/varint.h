@@ -1,0 +1,17 @@
+// Varint and length-prefixed byte helpers shared by the core's binary codecs. Decoders consume
+// from a string_view and fail (return false) on truncated or overlong input; they never read past
+// the end of the view.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ringkv::core {
+
+void put_varint(std::string& out, std::uint64_t value);
+void put_bytes(std::string& out, std::string_view bytes);  // varint length + bytes
+[[nodiscard]] bool get_varint(std::string_view& in, std::uint64_t& value);
+[[nodiscard]] bool get_bytes(std::string_view& in, std::string_view& bytes);
+
+}  // namespace ringkv::core
