@@ -20,6 +20,9 @@ inline constexpr std::size_t kContextMaxBytes = 16 * 1024;
 inline constexpr std::size_t kClockEntriesMaxDefault = 16;
 // An object may hold at most this many siblings; more is a client bug (no reconciliation).
 inline constexpr std::size_t kSiblingsMax = 64;
+// Merging replicas can combine siblings that each side created under kSiblingsMax, so stored
+// objects may hold more; decoding accepts up to this many and rejects anything larger as corrupt.
+inline constexpr std::size_t kStoredSiblingsMax = 4 * kSiblingsMax;
 // Frame overhead allowed on top of key + value + context (headers, ids, bucket, options).
 inline constexpr std::size_t kFrameOverheadBytes = 64 * 1024;
 
@@ -29,6 +32,7 @@ constexpr std::size_t frame_max_bytes(std::size_t value_max_bytes) {
 }
 
 static_assert(kKeyMaxBytes < kValueMaxBytesDefault);
+static_assert(kSiblingsMax < kStoredSiblingsMax);
 static_assert(kValueMaxBytesDefault <= kValueMaxBytesCeiling);
 static_assert(frame_max_bytes(kValueMaxBytesCeiling) < (std::size_t{1} << 31),
               "frame lengths are encoded in 32 bits");

@@ -1,6 +1,9 @@
 // Varint and length-prefixed byte helpers shared by the core's binary codecs. Decoders consume
 // from a string_view and fail (return false) on truncated or overlong input; they never read past
 // the end of the view.
+// Varints are LEB128 (as in protobuf). get_varint also rejects values above 64 bits and padded,
+// non-minimal encodings, so accepted bytes re-encode to themselves. On failure neither `in` nor
+// the output argument is changed.
 #pragma once
 
 #include <cstdint>

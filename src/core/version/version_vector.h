@@ -19,6 +19,11 @@ namespace ringkv::core {
 
 using ActorId = std::uint64_t;
 
+// The largest counter a decoded vector may carry. No actor coordinates 2^62 writes, and the bound
+// leaves room to increment a counter taken from untrusted bytes (a client's context) without
+// overflowing, so update() cannot wrap a dot back to an already-covered one.
+inline constexpr std::uint64_t kCounterMax = std::uint64_t{1} << 62;
+
 // A single event: the counter-th write coordinated by actor.
 struct Dot {
   ActorId actor = 0;
@@ -57,6 +62,9 @@ class VersionVector {
   std::size_t size() const { return entries_.size(); }
 
   // Compact binary encoding (varints). decode() rejects malformed or unsorted input.
+  // Wire form: varint entry count, then per entry varint actor, counter, timestamp_ms. decode_from
+  // consumes one vector from the front of `in` (left unchanged on error) and rejects truncation,
+  // unsorted or duplicate actors, zero counters and counters above kCounterMax with Corruption.
   void encode_to(std::string& out) const;
   static Result<VersionVector> decode_from(std::string_view& in);
 

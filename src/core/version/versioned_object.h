@@ -20,6 +20,8 @@
 
 namespace ringkv::core {
 
+inline constexpr std::uint8_t kObjectFormatVersion = 1;
+
 struct Sibling {
   Dot dot;
   bool tombstone = false;
@@ -42,9 +44,20 @@ class VersionedObject {
   // into the object's context. `value` std::nullopt writes a tombstone. Returns the new dot.
   Dot update(const VersionVector& read_context, ActorId actor, std::uint64_t now_ms,
              std::optional<std::string> value);
+  // How many siblings update(read_context, ...) would leave. A coordinator rejects a put that
+  // would exceed limits::kSiblingsMax before making it, since decode() refuses such objects.
+  std::size_t siblings_after_update(const VersionVector& read_context) const;
 
   // Prunes the context to at most `entries_max` entries, keeping every actor of a live sibling.
+  // Tombstones count as siblings here: dropping their actor would leave a sibling whose dot the
+  // object's own context does not cover. When more actors must be kept than `entries_max`, the
+  // context keeps exactly those.
   void prune(std::size_t entries_max);
+  // As above, also keeping `keep` (the coordinator's own actor and the key's home replicas): an
+  // actor whose entry is pruned restarts its counter at 1 and may reuse a dot other replicas
+  // already hold as superseded, so its next write would be dropped there (Dynamo section 4.4
+  // accepts pruning as an approximation; keeping the writers' own entries avoids that case).
+  void prune(std::size_t entries_max, std::vector<ActorId> keep);
 
   const VersionVector& context() const { return context_; }
   const std::vector<Sibling>& siblings() const { return siblings_; }  // Sorted by dot.
@@ -56,6 +69,10 @@ class VersionedObject {
 
   // Compact binary encoding with a format version byte; decode() rejects malformed input and
   // unknown format versions with a Corruption status.
+  // Wire form: kObjectFormatVersion, the context (VersionVector::encode_to), varint sibling count
+  // (at most limits::kSiblingsMax), then per sibling varint actor, counter, timestamp_ms, kind
+  // (0 value, 1 tombstone) and, for a value, varint length + bytes. Siblings must be strictly
+  // sorted by dot and covered by the context; trailing bytes are rejected.
   std::string encode() const;
   static Result<VersionedObject> decode(std::string_view bytes);
 
