@@ -1,0 +1,210 @@
+// ringkv: the command-line entry point. `ringkv serve` runs a node; `get`, `put` and `del` talk to
+// one through the client library. Every setting of `serve` can come from the TOML file given with
+// --config and from a flag of the same name (flags win); flags accept '_' or '-' between words.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "api/base64.h"
+#include "ringkv/client.h"
+#include "runtime/config.h"
+#include "runtime/server.h"
+
+namespace {
+
+using ringkv::Status;
+
+// Adds an option reachable as --name_with_underscores and --name-with-dashes.
+template <typename T>
+CLI::Option* add_setting(CLI::App& app, const std::string& name, T& target,
+                         const std::string& help) {
+  std::string dashed = name;
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  const std::string flags = dashed == name ? "--" + name : "--" + name + ",--" + dashed;
+  return app.add_option(flags, target, help);
+}
+
+struct ServeFlags {
+  std::string config_path;
+  ringkv::runtime::ServerConfig overrides;
+};
+
+int run_serve(ServeFlags& flags, CLI::App& serve) {
+  ringkv::runtime::ServerConfig config;
+  if (!flags.config_path.empty()) {
+    if (Status status = ringkv::runtime::load_config_file(flags.config_path, config);
+        !status.is_ok()) {
+      std::cerr << "error: " << status.message() << "\n";
+      return 2;
+    }
+  }
+  // Flags given on the command line override the file.
+  const auto& o = flags.overrides;
+  auto given = [&](const char* name) { return serve.get_option(std::string("--") + name)->count() > 0; };
+  if (given("node_id")) config.node_id = o.node_id;
+  if (given("listen")) config.listen = o.listen;
+  if (given("data_dir")) config.data_dir = o.data_dir;
+  if (given("engine")) config.engine = o.engine;
+  if (given("sync")) config.sync = o.sync;
+  if (given("value_max_bytes")) config.value_max_bytes = o.value_max_bytes;
+  if (given("partition_count")) config.partition_count = o.partition_count;
+  if (given("tick_interval_ms")) config.tick_interval_ms = o.tick_interval_ms;
+  if (given("log_level")) config.log_level = o.log_level;
+  if (Status status = config.validate(); !status.is_ok()) {
+    std::cerr << "error: " << status.message() << "\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  ringkv::runtime::Server server(config);
+  if (Status status = server.open(); !status.is_ok()) {
+    std::cerr << "error: " << status.to_string() << "\n";
+    return 1;
+  }
+  Status status = server.run();
+  if (!status.is_ok()) {
+    std::cerr << "error: " << status.to_string() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+struct ClientFlags {
+  std::string server = "127.0.0.1:7001";
+  std::string bucket = "default";
+  std::string key;
+  std::string value;
+  std::string value_file;  // put: read the value from this file ("-": standard input)
+  std::string context;     // base64, as printed by get
+  std::uint32_t timeout_ms = 5000;
+};
+
+std::unique_ptr<ringkv::client::Client> connect_or_exit(const ClientFlags& flags) {
+  ringkv::client::ClientOptions options;
+  options.request_timeout = std::chrono::milliseconds(flags.timeout_ms);
+  auto client = ringkv::client::Client::connect(flags.server, options);
+  if (!client.is_ok()) {
+    std::cerr << "error: " << client.status().to_string() << "\n";
+    std::exit(1);
+  }
+  return std::move(client).value();
+}
+
+ringkv::Result<std::string> decode_context_flag(const std::string& text) {
+  if (text.empty()) return std::string();
+  auto bytes = ringkv::api::base64_decode(text);
+  if (!bytes.is_ok()) {
+    return Status::invalid_argument("--context is not a context printed by get: " +
+                                    bytes.status().message());
+  }
+  return bytes;
+}
+
+int run_get(const ClientFlags& flags) {
+  auto client = connect_or_exit(flags);
+  auto result = client->get(flags.bucket, flags.key);
+  if (!result.is_ok()) {
+    std::cerr << "error: " << result.status().to_string() << "\n";
+    return 1;
+  }
+  if (!result->found()) {
+    std::cout << "(not found)\n";
+  } else if (result->values.size() == 1) {
+    std::cout << result->values[0] << "\n";
+  } else {
+    std::cout << "(" << result->values.size() << " siblings)\n";
+    for (std::size_t i = 0; i < result->values.size(); ++i) {
+      std::cout << "sibling " << i + 1 << ": " << result->values[i] << "\n";
+    }
+  }
+  std::cout << "context: " << ringkv::api::base64_encode(result->context) << "\n";
+  return result->found() ? 0 : 3;
+}
+
+int run_write(const ClientFlags& flags, bool is_delete) {
+  auto context = decode_context_flag(flags.context);
+  if (!context.is_ok()) {
+    std::cerr << "error: " << context.status().message() << "\n";
+    return 2;
+  }
+  std::string value = flags.value;
+  if (!is_delete && !flags.value_file.empty()) {
+    std::ifstream file_stream;
+    if (flags.value_file != "-") {
+      file_stream.open(flags.value_file, std::ios::binary);
+      if (!file_stream) {
+        std::cerr << "error: cannot read --value-file " << flags.value_file << "\n";
+        return 2;
+      }
+    }
+    std::istream& in = flags.value_file == "-" ? std::cin : file_stream;
+    value.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto client = connect_or_exit(flags);
+  const Status status = is_delete ? client->del(flags.bucket, flags.key, *context)
+                                  : client->put(flags.bucket, flags.key, value, *context);
+  if (!status.is_ok()) {
+    std::cerr << "error: " << status.to_string() << "\n";
+    return 1;
+  }
+  std::cout << "OK\n";
+  return 0;
+}
+
+void add_client_flags(CLI::App& command, ClientFlags& flags, bool with_context) {
+  add_setting(command, "server", flags.server, "Node to talk to, HOST:PORT")->capture_default_str();
+  add_setting(command, "bucket", flags.bucket, "Bucket (namespace) of the key")->capture_default_str();
+  add_setting(command, "timeout_ms", flags.timeout_ms, "Request timeout")->capture_default_str();
+  if (with_context) {
+    add_setting(command, "context", flags.context, "Context printed by `get` (base64)");
+  }
+  command.add_option("KEY", flags.key, "Key")->required();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ringkv: a Dynamo-style distributed key-value store"};
+  app.require_subcommand(1);
+
+  ServeFlags serve_flags;
+  auto& o = serve_flags.overrides;
+  CLI::App* serve = app.add_subcommand("serve", "Run a node");
+  serve->add_option("--config", serve_flags.config_path, "TOML settings file")->check(CLI::ExistingFile);
+  add_setting(*serve, "node_id", o.node_id, "Unique node name (default n1)");
+  add_setting(*serve, "listen", o.listen, "Native protocol address HOST:PORT (default 127.0.0.1:7001)");
+  add_setting(*serve, "data_dir", o.data_dir, "Data directory (default ./ringkv-data)");
+  add_setting(*serve, "engine", o.engine, "Storage engine: memory | rocksdb (default rocksdb)");
+  add_setting(*serve, "sync", o.sync, "Durability: always | batch | none (default batch)");
+  add_setting(*serve, "value_max_bytes", o.value_max_bytes, "Largest value accepted (default 1 MiB)");
+  add_setting(*serve, "partition_count", o.partition_count, "Ring partitions Q (default 256)");
+  add_setting(*serve, "tick_interval_ms", o.tick_interval_ms, "Node tick period (default 100)");
+  add_setting(*serve, "log_level", o.log_level, "trace | debug | info | warn | error (default info)");
+
+  ClientFlags get_flags, put_flags, del_flags;
+  CLI::App* get = app.add_subcommand("get", "Read a key: its value or all siblings, and a context");
+  add_client_flags(*get, get_flags, false);
+  CLI::App* put = app.add_subcommand("put", "Write a value, optionally with a read's context");
+  add_client_flags(*put, put_flags, true);
+  auto* value_option = put->add_option("VALUE", put_flags.value, "Value");
+  add_setting(*put, "value_file", put_flags.value_file, "Read the value from a file ('-': stdin)")
+      ->excludes(value_option);
+  put->callback([&] {
+    if (value_option->count() == 0 && put_flags.value_file.empty()) {
+      throw CLI::RequiredError("VALUE or --value-file");
+    }
+  });
+  CLI::App* del = app.add_subcommand("del", "Delete a key, optionally with a read's context");
+  add_client_flags(*del, del_flags, true);
+
+  CLI11_PARSE(app, argc, argv);
+  std::signal(SIGPIPE, SIG_IGN);
+  if (serve->parsed()) return run_serve(serve_flags, *serve);
+  if (get->parsed()) return run_get(get_flags);
+  if (put->parsed()) return run_write(put_flags, false);
+  if (del->parsed()) return run_write(del_flags, true);
+  return 2;
+}

@@ -1,0 +1,35 @@
+// Client requests and replies as the core sees them, after a protocol front end (native, RESP,
+// HTTP) has parsed and validated the bytes. Every front end maps onto these types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ringkv::core {
+
+enum class ClientOp : std::uint8_t { kGet, kPut, kDelete };
+
+struct ClientRequest {
+  std::uint64_t request_id = 0;  // Chosen by the host; unique among its in-flight requests.
+  ClientOp op = ClientOp::kGet;
+  std::string bucket;
+  std::string key;
+  std::string context;  // Encoded ReadContext from an earlier get; empty for a blind write.
+  std::string value;    // Put only.
+};
+
+struct ClientReply {
+  std::uint64_t request_id = 0;
+  Status status;
+  // Get: live sibling values (one when there is no conflict, none when absent or deleted).
+  std::vector<std::string> values;
+  // Get: the encoded ReadContext of what was read (also for an absent key, so a later put or
+  // delete can supersede tombstones). Put/delete: empty.
+  std::string context;
+};
+
+}  // namespace ringkv::core

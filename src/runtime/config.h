@@ -1,0 +1,35 @@
+// ServerConfig: the settings of `ringkv serve`, read from a TOML file and then from command-line
+// flags of the same names (flags win). Every listen address defaults to loopback, so nothing is
+// reachable from other machines until an operator says so (docs/OPERATIONS.md lists every setting).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/host_port.h"
+#include "common/limits.h"
+#include "common/status.h"
+#include "storage/engine.h"
+
+namespace ringkv::runtime {
+
+struct ServerConfig {
+  std::string node_id = "n1";
+  std::string listen = "127.0.0.1:7001";  // Native protocol address, HOST:PORT (port 0: any).
+  std::string data_dir = "./ringkv-data";
+  std::string engine = "rocksdb";  // memory | rocksdb
+  std::string sync = "batch";      // always | batch | none
+  std::uint64_t value_max_bytes = limits::kValueMaxBytesDefault;
+  std::uint32_t partition_count = 256;
+  std::uint32_t tick_interval_ms = 100;
+  std::string log_level = "info";  // trace | debug | info | warn | error
+
+  // Rejects bad settings; the message names the setting and what is accepted.
+  Status validate() const;
+};
+
+// Reads the TOML file at `path` over the defaults in `config`. Unknown settings are errors (a
+// typo must not silently fall back to a default).
+Status load_config_file(const std::string& path, ServerConfig& config);
+
+}  // namespace ringkv::runtime

@@ -1,0 +1,110 @@
+#include "sim/kv_workload.h"
+
+#include <cassert>
+
+namespace ringkv::sim {
+
+KvWorkload::KvWorkload(Simulator& sim, KvWorkloadConfig config)
+    : sim_(sim), config_(config) {
+  assert(config_.clients > 0 && config_.keys > 0);
+}
+
+const core::NodeId& KvWorkload::home_of(const std::string& key) const {
+  // Until replication exists, each key lives on one node, chosen by its number.
+  const auto& ids = sim_.node_ids();
+  assert(!ids.empty());
+  return ids[std::stoul(key.substr(1)) % ids.size()];
+}
+
+void KvWorkload::start() {
+  for (int client = 0; client < config_.clients; ++client) {
+    sim_.after(sim_.random().uniform(config_.think_time_ms_max + 1),
+               [this, client] { run_cycle(client, 0); });
+  }
+}
+
+void KvWorkload::finish_cycle(int client, int cycle) {
+  if (cycle + 1 >= config_.cycles_per_client) {
+    ++finished_clients_;
+    return;
+  }
+  sim_.after(sim_.random().uniform(config_.think_time_ms_max + 1),
+             [this, client, cycle] { run_cycle(client, cycle + 1); });
+}
+
+void KvWorkload::run_cycle(int client, int cycle) {
+  const std::string key = "k" + std::to_string(sim_.random().uniform(config_.keys));
+  core::ClientRequest get;
+  get.op = core::ClientOp::kGet;
+  get.bucket = "default";
+  get.key = key;
+  sim_.submit(home_of(key), get, [this, client, cycle, key](const core::ClientReply& read) {
+    if (!read.status.is_ok()) {
+      ++failed_;
+      finish_cycle(client, cycle);
+      return;
+    }
+    const std::string value = "c" + std::to_string(client) + "-" + std::to_string(cycle);
+    writes_[value] = WriteRecord{key, read.values, false};
+    core::ClientRequest put;
+    put.op = core::ClientOp::kPut;
+    put.bucket = "default";
+    put.key = key;
+    put.context = read.context;
+    put.value = value;
+    sim_.submit(home_of(key), put, [this, client, cycle, value](const core::ClientReply& write) {
+      if (write.status.is_ok()) {
+        writes_[value].acknowledged = true;
+        ++acknowledged_;
+      } else {
+        ++failed_;
+      }
+      finish_cycle(client, cycle);
+    });
+  });
+}
+
+Status KvWorkload::check() {
+  std::map<std::string, std::vector<std::string>> final_values;
+  int outstanding = config_.keys;
+  Status failure;
+  for (int k = 0; k < config_.keys; ++k) {
+    const std::string key = "k" + std::to_string(k);
+    core::ClientRequest get;
+    get.op = core::ClientOp::kGet;
+    get.bucket = "default";
+    get.key = key;
+    sim_.submit(home_of(key), get, [&, key](const core::ClientReply& read) {
+      --outstanding;
+      if (!read.status.is_ok()) {
+        failure = Status::internal("final read of " + key + " failed: " + read.status.to_string());
+      }
+      final_values[key] = read.values;
+    });
+  }
+  sim_.run_for(10'000);
+  if (outstanding != 0) return Status::internal("final reads did not complete");
+  if (!failure.is_ok()) return failure;
+
+  for (const auto& [key, values] : final_values) {
+    std::set<std::string> covered;
+    std::vector<std::string> frontier = values;
+    while (!frontier.empty()) {
+      const std::string value = frontier.back();
+      frontier.pop_back();
+      if (!covered.insert(value).second) continue;
+      auto it = writes_.find(value);
+      if (it == writes_.end()) return Status::internal("key " + key + " holds unknown value " + value);
+      if (it->second.key != key) return Status::internal("value " + value + " appeared under " + key);
+      for (const auto& seen : it->second.saw) frontier.push_back(seen);
+    }
+    for (const auto& [value, record] : writes_) {
+      if (record.key == key && record.acknowledged && !covered.contains(value)) {
+        return Status::internal("acknowledged write " + value + " of " + key + " was lost");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace ringkv::sim

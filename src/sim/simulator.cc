@@ -1,0 +1,275 @@
+#include "sim/simulator.h"
+
+#include <cassert>
+#include <stdexcept>
+
+namespace ringkv::sim {
+namespace {
+
+// Per-node generators are derived from the run's seed and the node's index, so adding a node
+// does not change the streams of the others.
+std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index) {
+  core::SplitMix64 mix(seed ^ (0xa0761d6478bd642fULL * (index + 1)));
+  return mix.next_u64();
+}
+
+const char* op_name(core::ClientOp op) {
+  switch (op) {
+    case core::ClientOp::kGet: return "get";
+    case core::ClientOp::kPut: return "put";
+    case core::ClientOp::kDelete: return "del";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Simulator::Simulator(SimConfig config)
+    : config_(std::move(config)), random_(config_.seed), trace_state_(XXH3_createState()) {
+  assert(config_.latency_min_ms <= config_.latency_max_ms);
+  assert(config_.fsync_min_ms <= config_.fsync_max_ms);
+  XXH3_64bits_reset_withSeed(trace_state_, config_.seed);
+}
+
+Simulator::~Simulator() { XXH3_freeState(trace_state_); }
+
+void Simulator::trace(const std::string& line) {
+  const std::string stamped = std::to_string(now_ms_) + " " + line;
+  XXH3_64bits_update(trace_state_, stamped.data(), stamped.size() + 1);  // Include the NUL.
+  if (keep_trace_lines_) trace_lines_.push_back(stamped);
+}
+
+std::uint64_t Simulator::trace_hash() const { return XXH3_64bits_digest(trace_state_); }
+
+void Simulator::add_nodes(const std::vector<core::NodeId>& ids) {
+  for (const auto& id : ids) {
+    assert(!nodes_.contains(id));
+    SimNode sim_node;
+    sim_node.disk = std::make_unique<SimDisk>();
+    sim_node.random =
+        std::make_unique<core::SplitMix64>(derive_seed(config_.seed, node_ids_.size()));
+    nodes_.emplace(id, std::move(sim_node));
+    node_ids_.push_back(id);
+  }
+  for (const auto& id : ids) start_node(id);
+}
+
+void Simulator::start_node(const core::NodeId& id) {
+  SimNode& sim_node = nodes_.at(id);
+  core::NodeConfig node_config = config_.node_template;
+  node_config.node_id = id;
+  node_config.peers.clear();
+  for (const auto& other : node_ids_) {
+    if (other != id) node_config.peers.push_back(other);
+  }
+  ++sim_node.incarnation;
+  sim_node.sync_scheduled = false;
+  sim_node.next_tick_ms = 0;
+  sim_node.node = std::make_unique<core::Node>(node_config, *sim_node.disk, *sim_node.random);
+  const Status status = sim_node.node->start(now_ms_);
+  if (!status.is_ok()) throw std::runtime_error("node " + id + " failed to start: " + status.to_string());
+  trace("start " + id + " incarnation=" + std::to_string(sim_node.incarnation));
+  drain(id);
+}
+
+void Simulator::crash(const core::NodeId& id) {
+  SimNode& sim_node = nodes_.at(id);
+  if (!sim_node.node) return;
+  trace("crash " + id);
+  sim_node.node.reset();
+  sim_node.disk->crash();
+  // Clients waiting on the crashed node see their connection break.
+  for (auto it = pending_replies_.begin(); it != pending_replies_.end();) {
+    if (it->second.node == id) {
+      core::ClientReply reply;
+      reply.request_id = it->first;
+      reply.status = Status::unavailable("node " + id + " crashed");
+      ReplyHandler handler = std::move(it->second.handler);
+      it = pending_replies_.erase(it);
+      handler(reply);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Simulator::restart(const core::NodeId& id) {
+  SimNode& sim_node = nodes_.at(id);
+  if (sim_node.node) return;
+  start_node(id);
+}
+
+bool Simulator::is_up(const core::NodeId& id) const { return nodes_.at(id).node != nullptr; }
+
+core::Node* Simulator::node(const core::NodeId& id) { return nodes_.at(id).node.get(); }
+
+SimDisk& Simulator::disk(const core::NodeId& id) { return *nodes_.at(id).disk; }
+
+void Simulator::partition(const std::vector<std::set<core::NodeId>>& groups) {
+  partition_group_.clear();
+  std::string line = "partition";
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    line += " |";
+    for (const auto& id : groups[g]) {
+      partition_group_[id] = static_cast<int>(g);
+      line += " " + id;
+    }
+  }
+  trace(line);
+}
+
+void Simulator::heal() {
+  partition_group_.clear();
+  trace("heal");
+}
+
+bool Simulator::can_talk(const core::NodeId& a, const core::NodeId& b) const {
+  if (partition_group_.empty()) return true;
+  auto ia = partition_group_.find(a);
+  auto ib = partition_group_.find(b);
+  return ia != partition_group_.end() && ib != partition_group_.end() && ia->second == ib->second;
+}
+
+void Simulator::submit(const core::NodeId& node, core::ClientRequest request,
+                       ReplyHandler on_reply) {
+  request.request_id = next_request_id_++;
+  pending_replies_[request.request_id] = PendingReply{node, std::move(on_reply)};
+  // Client requests travel over the same simulated network latency as peer messages.
+  const std::uint64_t latency =
+      config_.latency_min_ms +
+      random_.uniform(config_.latency_max_ms - config_.latency_min_ms + 1);
+  schedule(now_ms_ + latency, ClientArrive{node, std::move(request)});
+}
+
+void Simulator::after(std::uint64_t delay_ms, std::function<void()> callback) {
+  schedule(now_ms_ + delay_ms, Callback{std::move(callback)});
+}
+
+void Simulator::schedule(std::uint64_t at_ms, Event event) {
+  queue_.push(Scheduled{at_ms, next_sequence_++, std::move(event)});
+}
+
+void Simulator::send(const core::NodeId& from, const core::NodeId& to,
+                     const core::PeerMessage& message) {
+  if (!nodes_.contains(to) || !can_talk(from, to) || random_.chance(config_.drop_probability)) {
+    ++messages_dropped_;
+    return;
+  }
+  const int copies = random_.chance(config_.duplicate_probability) ? 2 : 1;
+  for (int i = 0; i < copies; ++i) {
+    // Independent latencies per message reorder them, as a real network may.
+    const std::uint64_t latency =
+        config_.latency_min_ms +
+        random_.uniform(config_.latency_max_ms - config_.latency_min_ms + 1);
+    schedule(now_ms_ + latency, Deliver{from, to, message});
+  }
+}
+
+void Simulator::drain(const core::NodeId& id) {
+  SimNode& sim_node = nodes_.at(id);
+  while (sim_node.node) {
+    std::vector<core::Effect> effects = sim_node.node->take_effects();
+    if (effects.empty()) return;
+    for (auto& effect : effects) {
+      if (auto* persist = std::get_if<core::PersistEffect>(&effect)) {
+        const std::uint64_t token = persist->token;
+        const std::uint64_t incarnation = sim_node.incarnation;
+        const Status status = sim_node.disk->write(
+            persist->batch, [this, id, token, incarnation](const Status& result) {
+              SimNode& target = nodes_.at(id);
+              if (!target.node || target.incarnation != incarnation) return;
+              target.node->on_persisted(token, result);
+            });
+        assert(status.is_ok());
+        (void)status;
+        if (!sim_node.sync_scheduled) {
+          sim_node.sync_scheduled = true;
+          const std::uint64_t delay =
+              config_.fsync_min_ms + random_.uniform(config_.fsync_max_ms - config_.fsync_min_ms + 1);
+          schedule(now_ms_ + delay, DiskSync{id, sim_node.incarnation});
+        }
+      } else if (auto* send_effect = std::get_if<core::SendEffect>(&effect)) {
+        send(id, send_effect->to, send_effect->message);
+      } else if (auto* reply = std::get_if<core::ReplyEffect>(&effect)) {
+        trace("reply " + id + " req=" + std::to_string(reply->reply.request_id) + " " +
+              reply->reply.status.to_string() + " values=" +
+              std::to_string(reply->reply.values.size()));
+        auto it = pending_replies_.find(reply->reply.request_id);
+        if (it != pending_replies_.end()) {
+          ReplyHandler handler = std::move(it->second.handler);
+          pending_replies_.erase(it);
+          handler(reply->reply);
+        }
+      } else if (auto* timer = std::get_if<core::TimerEffect>(&effect)) {
+        // One pending tick per node: the earliest requested time wins.
+        if (sim_node.next_tick_ms == 0 || timer->at_ms < sim_node.next_tick_ms) {
+          sim_node.next_tick_ms = timer->at_ms;
+          schedule(timer->at_ms, Tick{id, sim_node.incarnation});
+        }
+      }
+    }
+  }
+}
+
+void Simulator::process(const Event& event) {
+  if (const auto* deliver = std::get_if<Deliver>(&event)) {
+    SimNode& target = nodes_.at(deliver->to);
+    // A partition that began while the message was in flight also stops it.
+    if (!target.node || !can_talk(deliver->from, deliver->to)) {
+      ++messages_dropped_;
+      return;
+    }
+    trace("deliver " + deliver->from + "->" + deliver->to + " " + core::describe(deliver->message));
+    target.node->on_peer_message(deliver->from, deliver->message, now_ms_);
+    drain(deliver->to);
+  } else if (const auto* tick = std::get_if<Tick>(&event)) {
+    SimNode& target = nodes_.at(tick->node);
+    if (!target.node || target.incarnation != tick->incarnation) return;
+    if (now_ms_ < target.next_tick_ms) return;  // Superseded by an earlier tick.
+    target.next_tick_ms = 0;
+    trace("tick " + tick->node);
+    target.node->on_tick(now_ms_);
+    drain(tick->node);
+  } else if (const auto* sync = std::get_if<DiskSync>(&event)) {
+    SimNode& target = nodes_.at(sync->node);
+    if (!target.node || target.incarnation != sync->incarnation) return;
+    target.sync_scheduled = false;
+    trace("fsync " + sync->node);
+    target.disk->sync();
+    drain(sync->node);
+  } else if (const auto* arrive = std::get_if<ClientArrive>(&event)) {
+    SimNode& target = nodes_.at(arrive->node);
+    trace(std::string("request ") + arrive->node + " req=" +
+          std::to_string(arrive->request.request_id) + " " + op_name(arrive->request.op) + " " +
+          arrive->request.key);
+    if (!target.node) {
+      auto it = pending_replies_.find(arrive->request.request_id);
+      if (it == pending_replies_.end()) return;
+      ReplyHandler handler = std::move(it->second.handler);
+      pending_replies_.erase(it);
+      core::ClientReply reply;
+      reply.request_id = arrive->request.request_id;
+      reply.status = Status::unavailable("node " + arrive->node + " is down");
+      handler(reply);
+      return;
+    }
+    target.node->on_client_request(arrive->request, now_ms_);
+    drain(arrive->node);
+  } else if (const auto* callback = std::get_if<Callback>(&event)) {
+    callback->run();
+  }
+}
+
+void Simulator::run_until(std::uint64_t until_ms) {
+  while (!queue_.empty() && queue_.top().at_ms <= until_ms) {
+    Scheduled next = queue_.top();
+    queue_.pop();
+    assert(next.at_ms >= now_ms_);
+    now_ms_ = next.at_ms;
+    ++events_processed_;
+    process(next.event);
+  }
+  if (until_ms > now_ms_) now_ms_ = until_ms;
+}
+
+}  // namespace ringkv::sim

@@ -1,0 +1,150 @@
+// Simulator: runs whole ringkv clusters in one process, deterministically (DESIGN.md section 8;
+// modelled on FoundationDB's sim2 and TigerBeetle's VOPR). Time is simulated, the network and the
+// disks are simulated, and every random choice (latency, loss, duplication, fsync delay, faults)
+// comes from one generator seeded by SimConfig::seed. A run is therefore a pure function of its
+// seed: trace_hash() digests every event processed, and the same seed gives the same hash.
+//
+// Faults: message loss, duplication, reordering (latency jitter), partitions between sets of
+// nodes, node crashes (unsynced writes are lost, see SimDisk) and restarts.
+// Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <xxhash.h>
+
+#include "core/node.h"
+#include "core/random.h"
+#include "sim/sim_disk.h"
+
+namespace ringkv::sim {
+
+struct SimConfig {
+  std::uint64_t seed = 1;
+  std::uint64_t latency_min_ms = 1;  // One-way message latency, uniform in [min, max].
+  std::uint64_t latency_max_ms = 10;
+  double drop_probability = 0.0;
+  double duplicate_probability = 0.0;
+  std::uint64_t fsync_min_ms = 1;  // Delay from a write to the group fsync that covers it.
+  std::uint64_t fsync_max_ms = 5;
+  core::NodeConfig node_template;  // node_id and peers are filled in per node.
+};
+
+using ReplyHandler = std::function<void(const core::ClientReply&)>;
+
+class Simulator {
+ public:
+  explicit Simulator(SimConfig config);
+  ~Simulator();
+
+  // Adds nodes and starts them; each lists every node known at its start as a peer, so add a
+  // static cluster in one call.
+  void add_nodes(const std::vector<core::NodeId>& ids);
+  void add_node(const core::NodeId& id) { add_nodes({id}); }
+  // Sends a client request to `node`; `on_reply` runs when the node replies (or at once with
+  // Unavailable when the node is down). The request id is assigned here.
+  void submit(const core::NodeId& node, core::ClientRequest request, ReplyHandler on_reply);
+
+  // Runs `callback` at now + delay_ms of simulated time (client think time, fault schedules).
+  void after(std::uint64_t delay_ms, std::function<void()> callback);
+
+  void crash(const core::NodeId& id);
+  void restart(const core::NodeId& id);
+  bool is_up(const core::NodeId& id) const;
+  // Nodes in different groups cannot exchange messages until heal(); nodes in no group are cut
+  // off from everyone.
+  void partition(const std::vector<std::set<core::NodeId>>& groups);
+  void heal();
+
+  // Processes events in time order until simulated time reaches `until_ms` or nothing is left.
+  void run_until(std::uint64_t until_ms);
+  void run_for(std::uint64_t duration_ms) { run_until(now_ms_ + duration_ms); }
+
+  std::uint64_t now_ms() const { return now_ms_; }
+  std::uint64_t trace_hash() const;
+  std::uint64_t events_processed() const { return events_processed_; }
+  std::uint64_t messages_dropped() const { return messages_dropped_; }
+  core::Random& random() { return random_; }
+  const std::vector<core::NodeId>& node_ids() const { return node_ids_; }
+  core::Node* node(const core::NodeId& id);  // nullptr when down.
+  SimDisk& disk(const core::NodeId& id);
+  // Records every traced event as text (for debugging a failing seed).
+  void keep_trace_lines(bool keep) { keep_trace_lines_ = keep; }
+  const std::vector<std::string>& trace_lines() const { return trace_lines_; }
+
+ private:
+  struct Deliver {
+    core::NodeId from, to;
+    core::PeerMessage message;
+  };
+  struct Tick {
+    core::NodeId node;
+    std::uint64_t incarnation;
+  };
+  struct DiskSync {
+    core::NodeId node;
+    std::uint64_t incarnation;
+  };
+  struct ClientArrive {
+    core::NodeId node;
+    core::ClientRequest request;
+  };
+  struct Callback {
+    std::function<void()> run;
+  };
+  using Event = std::variant<Deliver, Tick, DiskSync, ClientArrive, Callback>;
+  struct Scheduled {
+    std::uint64_t at_ms;
+    std::uint64_t sequence;  // Ties broken by scheduling order: deterministic.
+    Event event;
+    bool operator>(const Scheduled& other) const {
+      return at_ms != other.at_ms ? at_ms > other.at_ms : sequence > other.sequence;
+    }
+  };
+  struct SimNode {
+    std::unique_ptr<SimDisk> disk;
+    std::unique_ptr<core::SplitMix64> random;
+    std::unique_ptr<core::Node> node;  // Null while crashed.
+    std::uint64_t incarnation = 0;
+    bool sync_scheduled = false;
+    std::uint64_t next_tick_ms = 0;
+  };
+
+  void schedule(std::uint64_t at_ms, Event event);
+  void process(const Event& event);
+  void start_node(const core::NodeId& id);
+  void drain(const core::NodeId& id);
+  void send(const core::NodeId& from, const core::NodeId& to, const core::PeerMessage& message);
+  bool can_talk(const core::NodeId& a, const core::NodeId& b) const;
+  void trace(const std::string& line);
+
+  SimConfig config_;
+  core::SplitMix64 random_;
+  std::uint64_t now_ms_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t next_request_id_ = 1;
+  std::uint64_t events_processed_ = 0;
+  std::uint64_t messages_dropped_ = 0;
+  std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> queue_;
+  std::vector<core::NodeId> node_ids_;
+  std::map<core::NodeId, SimNode> nodes_;
+  struct PendingReply {
+    core::NodeId node;
+    ReplyHandler handler;
+  };
+  std::map<std::uint64_t, PendingReply> pending_replies_;
+  std::map<core::NodeId, int> partition_group_;  // Empty when healed.
+  XXH3_state_t* trace_state_;
+  bool keep_trace_lines_ = false;
+  std::vector<std::string> trace_lines_;
+};
+
+}  // namespace ringkv::sim
