@@ -1,0 +1,74 @@
+// Ring: the assignment of Q equal partitions (vnodes) to nodes, a pure function of the membership
+// history (DESIGN.md section 3; Dynamo paper section 6.2, strategy 3; Riak's claim algorithms).
+//
+// The history lists joins and leaves in the order every node agrees on (it is part of the
+// replicated membership state). Replaying it gives every node the same ring without a leader:
+// the first member owns everything; a joiner takes partitions only from the most loaded members
+// (per unit of weight) until it holds its share, so no partition moves between old members; a
+// leaver's partitions go to the least loaded remaining members. Ties break by node id.
+// Thread-safety: an immutable value after build.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "core/peer_message.h"  // NodeId
+
+namespace ringkv::core {
+
+class RingClaim;
+
+struct MembershipEvent {
+  enum class Kind : std::uint8_t { kJoin, kLeave };
+  Kind kind = Kind::kJoin;
+  NodeId node;
+  std::uint32_t weight = 1;  // Joins only; >= 1. Weight 2 owns about twice the partitions.
+  friend bool operator==(const MembershipEvent&, const MembershipEvent&) = default;
+};
+
+class Ring {
+ public:
+  // The largest Q accepted; Riak's largest recommended ring is 1024, so this leaves headroom.
+  static constexpr std::uint32_t kPartitionCountMax = std::uint32_t{1} << 16;
+
+  // Replays `history` over `partition_count` partitions (a power of two). Errors: a join of a
+  // node already present, a leave of an absent node, a weight of 0, leaving the ring empty.
+  // Also rejected: Q not a power of two or above kPartitionCountMax, an empty node id, and a
+  // history with no member at all (an empty ring has no owners to answer with).
+  static Result<Ring> build(std::uint32_t partition_count,
+                            const std::vector<MembershipEvent>& history);
+  // The ring after one more event: equal to build() over the history extended by `event`, at the
+  // cost of that one event. Same errors as build() for the event. Precondition: built by build()
+  // or after() (a default-constructed Ring is empty and only good for assigning to).
+  Result<Ring> after(const MembershipEvent& event) const;
+
+  std::uint32_t partition_count() const;
+  const NodeId& owner(std::uint32_t partition) const;
+  // Distinct physical nodes met walking clockwise from `partition` (its owner first), at most
+  // `count` of them (fewer when fewer nodes own partitions: a member can own none when Q is
+  // smaller than the total weight). The first N are the home replicas, the rest fallbacks for
+  // the sloppy quorum. Walks only as far as it must: about `count` partitions on a spread ring.
+  std::vector<NodeId> preference_list(std::uint32_t partition, std::size_t count) const;
+  // Members (sorted by id) with their weights and partition counts.
+  std::map<NodeId, std::uint32_t> partitions_per_node() const;
+  const std::map<NodeId, std::uint32_t>& weights() const;
+  const std::vector<NodeId>& owners() const;  // Indexed by partition.
+
+ private:
+  // The ring a claim arrived at; `nodes` names its ranks.
+  static Ring from_claim(const RingClaim& claim, const std::vector<NodeId>& nodes);
+
+  std::uint32_t partition_count_ = 0;
+  std::vector<NodeId> owners_;              // Indexed by partition.
+  std::vector<std::uint32_t> owner_index_;  // Indexed by partition: the owner's index in members_.
+  std::vector<NodeId> members_;             // Sorted by id.
+  std::size_t owning_member_count_ = 0;     // Members owning at least one partition.
+  std::map<NodeId, std::uint32_t> weights_;
+  std::map<NodeId, std::uint32_t> partitions_per_node_;
+};
+
+}  // namespace ringkv::core
