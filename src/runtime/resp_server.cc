@@ -1,0 +1,430 @@
+#include "runtime/resp_server.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
+#include <cassert>
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "api/resp_commands.h"
+#include "api/resp_encoder.h"
+#include "api/resp_parser.h"
+#include "common/host_port.h"
+
+namespace ringkv::runtime {
+namespace {
+
+using tcp = asio::ip::tcp;
+
+constexpr std::size_t kReadChunkBytes = 16 * 1024;
+// A write buffer that grew for one large reply is released rather than kept per connection.
+constexpr std::size_t kWriteBufferKeptBytesMax = 1024 * 1024;
+// Accept fails for every connection at once when descriptors run out: retry after a pause
+// instead of spinning on the event loop.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+}  // namespace
+
+class RespSession;
+
+struct RespServer::State {
+  State(asio::io_context& io_context, RequestSink& request_sink, std::size_t value_max)
+      : sink(request_sink),
+        acceptor(io_context),
+        accept_retry(io_context),
+        value_max_bytes(value_max),
+        parser_limits(api::RespParserLimits::for_value_max(value_max)),
+        process_id(::getpid()) {}
+
+  api::RespServerInfo info() const {
+    api::RespServerInfo info;
+    info.tcp_port = port;
+    info.uptime_seconds =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::steady_clock::now() - started_at)
+                                       .count());
+    info.process_id = process_id;
+    info.connected_clients = live_connections;
+    info.total_connections_received = connections_received;
+    info.total_commands_processed = commands_processed;
+    info.value_max_bytes = value_max_bytes;
+    return info;
+  }
+
+  RequestSink& sink;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  const std::size_t value_max_bytes;
+  const api::RespParserLimits parser_limits;
+  const std::int64_t process_id;
+  const std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+  std::uint16_t port = 0;
+  bool closed = false;
+  std::size_t live_connections = 0;
+  std::uint64_t connections_received = 0;
+  std::uint64_t commands_processed = 0;
+  std::vector<std::weak_ptr<RespSession>> sessions;
+};
+
+// One client connection. Commands move through three stages, oldest first in commands_:
+// parsed (waiting for their keys), running (requests submitted, a step at a time) and done
+// (reply ready). Replies leave strictly from the front, so they are written in command order
+// whatever order the node answers in. All work happens in pump(), which callbacks re-enter
+// safely: a sink may answer inside submit().
+class RespSession : public std::enable_shared_from_this<RespSession> {
+ public:
+  RespSession(tcp::socket socket, std::shared_ptr<RespServer::State> server)
+      : socket_(std::move(socket)), server_(std::move(server)), parser_(server_->parser_limits) {
+    ++server_->live_connections;
+  }
+  ~RespSession() { --server_->live_connections; }
+
+  void start() { pump(); }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  struct Command {
+    api::RespStep step;
+    std::vector<std::string> keys;
+    bool writes = false;
+    std::vector<core::ClientReply> replies;  // Of the running step, in request order.
+    std::size_t replies_missing = 0;
+    bool done = false;
+  };
+  struct KeyUse {
+    std::size_t readers = 0;
+    std::size_t writers = 0;
+  };
+
+  void pump() {
+    if (pumping_) {
+      pump_again_ = true;
+      return;
+    }
+    pumping_ = true;
+    do {
+      pump_again_ = false;
+      if (closed_) break;
+      parse_commands();
+      continue_commands();
+      dispatch_commands();
+      write_replies();
+    } while (pump_again_);
+    pumping_ = false;
+    if (closed_) return;
+    if (stop_reading_ && commands_.empty() && !write_in_progress_) {
+      close();  // The client is gone (or asked to leave) and every reply is written.
+      return;
+    }
+    read();
+  }
+
+  bool has_room() const {
+    return commands_.size() < kRespPendingCommandsMax &&
+           unwritten_bytes_ < kRespUnwrittenReplyBytesMax;
+  }
+
+  void parse_commands() {
+    while (!stop_parsing_ && has_room()) {
+      auto next = parser_.next();
+      if (!next.is_ok()) {
+        // The stream cannot be resynchronized: answer after the earlier replies, then close.
+        spdlog::warn("closing RESP connection after bad input: {}", next.status().message());
+        api::RespStep error;
+        api::append_resp_error(error.reply, "ERR " + next.status().message());
+        error.close_connection = true;
+        commands_.push_back(Command{std::move(error)});
+        stop_parsing_ = stop_reading_ = true;
+        return;
+      }
+      if (!next->has_value()) return;
+      ++server_->commands_processed;
+      api::RespCommandPlan plan = api::plan_resp_command(std::move(**next), server_->info());
+      const bool quit = plan.first.finished() && plan.first.close_connection;
+      commands_.push_back(Command{std::move(plan.first), std::move(plan.keys), plan.writes});
+      if (quit) stop_parsing_ = stop_reading_ = true;
+    }
+  }
+
+  // Starts commands in order while their keys are free of conflicting earlier commands.
+  void dispatch_commands() {
+    while (!closed_ && dispatched_ < commands_.size()) {
+      const Command& command = commands_[dispatched_];
+      if (!keys_available(command)) return;
+      acquire_keys(command);
+      const std::uint64_t sequence = first_sequence_ + dispatched_;
+      ++dispatched_;
+      run_step(sequence);
+    }
+  }
+
+  bool keys_available(const Command& command) const {
+    for (const auto& key : command.keys) {
+      const auto it = keys_in_use_.find(key);
+      if (it == keys_in_use_.end()) continue;
+      if (it->second.writers > 0 || (command.writes && it->second.readers > 0)) return false;
+    }
+    return true;
+  }
+
+  void acquire_keys(const Command& command) {
+    for (const auto& key : command.keys) {
+      KeyUse& use = keys_in_use_[key];
+      ++(command.writes ? use.writers : use.readers);
+    }
+  }
+
+  void release_keys(const Command& command) {
+    for (const auto& key : command.keys) {
+      auto it = keys_in_use_.find(key);
+      assert(it != keys_in_use_.end());
+      std::size_t& count = command.writes ? it->second.writers : it->second.readers;
+      assert(count > 0);
+      --count;
+      if (it->second.readers == 0 && it->second.writers == 0) keys_in_use_.erase(it);
+    }
+    if (!command.keys.empty()) pump_again_ = true;  // A waiting command may start now.
+  }
+
+  Command* find(std::uint64_t sequence) {
+    if (sequence < first_sequence_ || sequence - first_sequence_ >= commands_.size()) {
+      return nullptr;
+    }
+    return &commands_[sequence - first_sequence_];
+  }
+
+  // Submits the command's current step, or finishes the command when the step is its reply.
+  void run_step(std::uint64_t sequence) {
+    Command* command = find(sequence);
+    assert(command != nullptr);
+    if (!command->step.finished() && server_->closed) {
+      command->step = api::RespStep();
+      api::append_resp_error(command->step.reply, "ERR server is shutting down");
+    }
+    if (command->step.finished()) {
+      command->done = true;
+      unwritten_bytes_ += command->step.reply.size();
+      release_keys(*command);
+      return;
+    }
+    std::vector<core::ClientRequest> requests = std::move(command->step.requests);
+    command->step.requests.clear();
+    command->replies.assign(requests.size(), core::ClientReply());
+    command->replies_missing = requests.size();
+    // `command` may not be touched below: a sink that answers inside submit() re-enters pump().
+    for (std::size_t slot = 0; slot < requests.size(); ++slot) {
+      server_->sink.submit(std::move(requests[slot]),
+                           [self = shared_from_this(), sequence, slot](core::ClientReply reply) {
+                             self->on_reply(sequence, slot, std::move(reply));
+                           });
+    }
+  }
+
+  void on_reply(std::uint64_t sequence, std::size_t slot, core::ClientReply reply) {
+    Command* command = find(sequence);
+    assert(command != nullptr);
+    assert(command->replies_missing > 0);
+    command->replies[slot] = std::move(reply);
+    if (--command->replies_missing == 0) steps_complete_.push_back(sequence);
+    pump();
+  }
+
+  // Hands every completed step's replies to its continuation and runs the next step.
+  void continue_commands() {
+    while (!steps_complete_.empty()) {
+      std::vector<std::uint64_t> complete;
+      complete.swap(steps_complete_);
+      for (const std::uint64_t sequence : complete) {
+        Command* command = find(sequence);
+        assert(command != nullptr);
+        api::RespStep next = command->step.then(std::move(command->replies));
+        command->replies.clear();
+        command->step = std::move(next);
+        run_step(sequence);
+      }
+    }
+  }
+
+  // Writes every reply ready at the front in one write; replies finishing meanwhile wait and
+  // leave together in the next one.
+  void write_replies() {
+    if (write_in_progress_ || closed_) return;
+    while (!commands_.empty() && commands_.front().done) {
+      const bool close_after = commands_.front().step.close_connection;
+      writing_.append(commands_.front().step.reply);
+      commands_.pop_front();
+      ++first_sequence_;
+      --dispatched_;
+      if (close_after) {
+        close_after_write_ = true;
+        break;
+      }
+    }
+    if (writing_.empty()) return;
+    write_in_progress_ = true;
+    asio::async_write(
+        socket_, asio::buffer(writing_),
+        [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+          self->write_in_progress_ = false;
+          self->unwritten_bytes_ -= self->writing_.size();
+          self->writing_.clear();
+          if (self->writing_.capacity() > kWriteBufferKeptBytesMax) {
+            std::string().swap(self->writing_);
+          }
+          if (error || self->close_after_write_) {
+            self->close();
+            return;
+          }
+          self->pump();
+        });
+  }
+
+  void read() {
+    if (reading_ || stop_reading_ || closed_ || !has_room()) return;
+    reading_ = true;
+    socket_.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
+          self->reading_ = false;
+          if (error == asio::error::eof) {
+            // Answer what was sent before the client half-closed, then close.
+            self->stop_reading_ = true;
+            self->pump();
+            return;
+          }
+          if (error) {
+            self->close();  // Reset by the peer, or aborted by close().
+            return;
+          }
+          self->parser_.feed(std::string_view(self->read_buffer_.data(), bytes));
+          self->pump();
+        });
+  }
+
+  tcp::socket socket_;
+  std::shared_ptr<RespServer::State> server_;
+  api::RespParser parser_;
+  std::array<char, kReadChunkBytes> read_buffer_{};
+  std::deque<Command> commands_;      // Unwritten commands, oldest first.
+  std::uint64_t first_sequence_ = 0;  // Sequence number of commands_.front().
+  std::size_t dispatched_ = 0;        // commands_[0, dispatched_) are running or done.
+  std::vector<std::uint64_t> steps_complete_;
+  std::unordered_map<std::string, KeyUse> keys_in_use_;
+  std::string writing_;
+  std::size_t unwritten_bytes_ = 0;  // Replies done but not yet written, plus writing_.
+  bool reading_ = false;
+  bool write_in_progress_ = false;
+  bool stop_reading_ = false;  // EOF, QUIT or a protocol error.
+  bool stop_parsing_ = false;  // QUIT or a protocol error.
+  bool close_after_write_ = false;
+  bool closed_ = false;
+  bool pumping_ = false;
+  bool pump_again_ = false;
+};
+
+namespace {
+
+void refuse_connection(tcp::socket socket) {
+  static const std::string kReply = "-ERR max number of clients reached\r\n";
+  auto refused = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*refused, asio::buffer(kReply),
+                    [refused](const boost::system::error_code&, std::size_t) {
+                      boost::system::error_code ignored;
+                      refused->close(ignored);
+                    });
+}
+
+void accept_next(const std::shared_ptr<RespServer::State>& state) {
+  state->acceptor.async_accept([state](const boost::system::error_code& error, tcp::socket socket) {
+    if (state->closed) return;
+    if (error) {
+      spdlog::warn("RESP accept failed: {}", error.message());
+      state->accept_retry.expires_after(kAcceptRetryDelay);
+      state->accept_retry.async_wait([state](const boost::system::error_code& wait_error) {
+        if (!wait_error && !state->closed) accept_next(state);
+      });
+      return;
+    }
+    ++state->connections_received;
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (state->live_connections >= kRespConnectionsMax) {
+      refuse_connection(std::move(socket));
+    } else {
+      auto session = std::make_shared<RespSession>(std::move(socket), state);
+      // Forget sessions that are gone so the list stays bounded by live connections.
+      std::erase_if(state->sessions, [](const auto& weak) { return weak.expired(); });
+      state->sessions.push_back(session);
+      session->start();
+    }
+    accept_next(state);
+  });
+}
+
+}  // namespace
+
+RespServer::RespServer(asio::io_context& io, RequestSink& sink, std::size_t value_max_bytes)
+    : state_(std::make_shared<State>(io, sink, value_max_bytes)) {}
+
+RespServer::~RespServer() {
+  close();
+}
+
+Status RespServer::listen(const std::string& host_port) {
+  if (state_->closed) return Status::invalid_argument("resp_listen: the RESP server is closed");
+  if (state_->acceptor.is_open()) {
+    return Status::invalid_argument("resp_listen: the RESP server is already listening");
+  }
+  auto address = parse_host_port(host_port, "resp_listen");
+  if (!address.is_ok()) return address.status();
+  boost::system::error_code error;
+  const auto ip = asio::ip::make_address(address->host, error);
+  if (error) {
+    return Status::invalid_argument("resp_listen host '" + address->host +
+                                    "' is not an IP address");
+  }
+  const tcp::endpoint endpoint(ip, address->port);
+  tcp::acceptor& acceptor = state_->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    return Status::io_error("cannot listen on resp_listen " + host_port + ": " + error.message());
+  }
+  state_->port = acceptor.local_endpoint().port();
+  spdlog::info("RESP (Redis protocol) listening on {}:{}", address->host, state_->port);
+  accept_next(state_);
+  return Status::ok();
+}
+
+std::uint16_t RespServer::port() const {
+  return state_->port;
+}
+
+void RespServer::close() {
+  if (state_->closed) return;
+  state_->closed = true;
+  boost::system::error_code ignored;
+  state_->acceptor.close(ignored);
+  state_->accept_retry.cancel();
+  for (auto& weak : state_->sessions) {
+    if (auto session = weak.lock()) session->close();
+  }
+  state_->sessions.clear();
+}
+
+}  // namespace ringkv::runtime
