@@ -1,76 +1,92 @@
 #!/usr/bin/env bash
-# The main job: builds ringkv, starts a node (RocksDB engine, sync=batch), writes and reads keys
-# through the CLI (including concurrent siblings and a context that reconciles them), kills the
-# node with SIGKILL, restarts it, reads everything back, and stops it with SIGTERM.
+# The main job: builds ringkv and runs a local three-node cluster (RocksDB, n=3 r=2 w=2). It
+# writes and reads through the CLI (concurrent siblings and a context that reconciles them),
+# prints the ring ownership per node, runs a short benchmark through the partition-aware client,
+# kills one node with SIGKILL and shows reads and writes continuing, restarts it, and stops the
+# cluster with SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh release
 
 ringkv=./build-release/src/cli/ringkv
-port=${RINGKV_DEMO_PORT:-7301}
-server=127.0.0.1:$port
+base_port=${RINGKV_DEMO_PORT:-7301}
 work=$(mktemp -d /tmp/ringkv-demo-XXXXXX)
-pid=
+declare -A pids=()
 cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+address() { echo "127.0.0.1:$((base_port + $1 - 1))"; }
+resp_address() { echo "127.0.0.1:$((base_port + 100 + $1 - 1))"; }
+peers="n1=$(address 1),n2=$(address 2),n3=$(address 3)"
+
 start_node() {
-  "$ringkv" serve --node-id n1 --listen "$server" --data-dir "$work/data" --engine rocksdb \
-    --sync batch >>"$work/node.log" 2>&1 &
-  pid=$!
+  local i=$1
+  "$ringkv" serve --node-id "n$i" --listen "$(address "$i")" --resp-listen "$(resp_address "$i")" \
+    --data-dir "$work/n$i" --peers "$peers" --engine rocksdb --sync batch \
+    >>"$work/n$i.log" 2>&1 &
+  pids[$i]=$!
+}
+wait_ready() {
   for _ in $(seq 100); do
-    if "$ringkv" get --server "$server" --timeout-ms 200 __ping >/dev/null 2>&1 ||
-       [ $? -eq 3 ]; then
-      return 0
-    fi
+    if "$ringkv" ring --server "$(address "$1")" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
-  echo "node did not start:"; cat "$work/node.log"; exit 1
+  echo "node n$1 did not start:"; cat "$work/n$1.log"; exit 1
 }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ ringkv %s\n' "$*"; "$ringkv" "$@" || true; }
-context_of() { "$ringkv" get --server "$server" "$1" | sed -n 's/^context: //p'; }
+context_of() { "$ringkv" get --server "$1" "$2" | sed -n 's/^context: //p'; }
 
-step "start node n1 on $server (data in $work/data)"
-start_node
-tail -n 1 "$work/node.log"
+step "start a three-node cluster: $peers"
+for i in 1 2 3; do start_node "$i"; done
+for i in 1 2 3; do wait_ready "$i"; done
+grep -h "listening" "$work"/n*.log
 
-step "write and read a few keys"
-run put --server "$server" user:1 '{"name":"ada"}'
-run put --server "$server" user:2 '{"name":"grace"}'
-run put --server "$server" --bucket carts cart:7 'apples=3'
-run get --server "$server" user:1
-run get --server "$server" --bucket carts cart:7
+step "ring ownership per node (256 partitions, n=3 r=2 w=2)"
+run ring --server "$(address 1)"
 
-step "two blind writes to one key are concurrent: both are kept as siblings"
-run put --server "$server" color red
-run put --server "$server" color blue
-run get --server "$server" color
+step "write through one node, read through the others"
+run put --server "$(address 1)" user:1 '{"name":"ada"}'
+run get --server "$(address 2)" user:1
+run get --server "$(address 3)" user:1
+
+step "two blind writes through different nodes are concurrent: both kept as siblings"
+run put --server "$(address 1)" color red
+run put --server "$(address 2)" color blue
+run get --server "$(address 3)" color
 
 step "a write with the read's context supersedes exactly what that read saw"
-run put --server "$server" --context "$(context_of color)" color purple
-run get --server "$server" color
+run put --server "$(address 3)" --context "$(context_of "$(address 3)" color)" color purple
+run get --server "$(address 1)" color
 
-step "delete with a context"
-run del --server "$server" --context "$(context_of user:2)" user:2
-run get --server "$server" user:2
+if command -v redis-cli >/dev/null; then
+  step "the same data through the Redis protocol"
+  printf '$ redis-cli -p %s SET session:9 active; GET session:9; GET color\n' "${base_port}"
+  port=$((base_port + 100))
+  redis-cli -p "$port" SET session:9 active
+  redis-cli -p "$port" GET session:9
+  redis-cli -p "$port" GET color
+fi
 
-step "bad input gets a clear error"
-head -c 1048577 /dev/zero >"$work/big.bin"
-run put --server "$server" --value-file "$work/big.bin" big  # 1 MiB + 1 byte
-run put --server "$server" "$(head -c 65537 /dev/zero | tr '\0' k)" v 2>&1 | cut -c1-200
+step "a short benchmark: YCSB workload A (50% reads, 50% updates), 3 s, 8 clients"
+run bench --servers "$(address 1)" --workload A --record-count 2000 --clients 8 --duration-s 3 \
+  --progress-interval-ms 1000
 
-step "SIGKILL the node, restart it, read everything back"
-kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
-start_node
-run get --server "$server" user:1
-run get --server "$server" color
-run get --server "$server" --bucket carts cart:7
+step "SIGKILL node n2: reads and writes with r=2 w=2 continue"
+kill -KILL "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true; unset 'pids[2]'
+for k in 1 2 3 4 5; do run put --server "$(address 1)" "after-kill:$k" "v$k" >/dev/null; done
+run get --server "$(address 3)" after-kill:5
+run get --server "$(address 1)" user:1
 
-step "SIGTERM: clean shutdown"
-kill -TERM "$pid"; wait "$pid"; echo "node exited with status $?"; pid=
-tail -n 2 "$work/node.log"
+step "restart n2; it serves again (read repair fixes what it missed when keys are read)"
+start_node 2; wait_ready 2
+run get --server "$(address 2)" after-kill:3
+
+step "SIGTERM: clean shutdown of the cluster"
+for i in "${!pids[@]}"; do kill -TERM "${pids[$i]}"; done
+for i in "${!pids[@]}"; do wait "${pids[$i]}" && echo "n$i exited with status 0"; done
+pids=()

@@ -7,6 +7,7 @@ packages=(
   libboost-dev librocksdb-dev libssl-dev libprotobuf-dev protobuf-compiler libxxhash-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  redis-tools
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -9,7 +9,53 @@ std::string bucket_or_default(const std::string& bucket) {
 
 }  // namespace
 
-Result<core::ClientRequest> parse_request(std::string_view payload, std::uint64_t* request_id) {
+void set_error(wire::Error& error, const Status& status) {
+  error.set_code(static_cast<std::uint32_t>(status.code()));
+  error.set_message(status.message());
+}
+
+Status status_from_wire(const wire::Error& error) {
+  const std::uint32_t code = error.code();
+  if (code == 0) return Status::ok();
+  const auto status_code = code <= static_cast<std::uint32_t>(StatusCode::kInternal)
+                               ? static_cast<StatusCode>(code)
+                               : StatusCode::kInternal;
+  return Status(status_code, error.message());
+}
+
+Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
+  core::ClientRequest request;
+  request.request_id = message.request_id();
+  request.r = message.options().r();
+  request.w = message.options().w();
+  request.timeout_ms = message.options().timeout_ms();
+  request.supersede_known = message.options().supersede_known();
+  switch (message.op_case()) {
+    case wire::Request::kGet:
+      request.op = core::ClientOp::kGet;
+      request.bucket = bucket_or_default(message.get().bucket());
+      request.key = message.get().key();
+      return request;
+    case wire::Request::kPut:
+      request.op = core::ClientOp::kPut;
+      request.bucket = bucket_or_default(message.put().bucket());
+      request.key = message.put().key();
+      request.context = message.put().context();
+      request.value = message.put().value();
+      return request;
+    case wire::Request::kDelete:
+      request.op = core::ClientOp::kDelete;
+      request.bucket = bucket_or_default(message.delete_().bucket());
+      request.key = message.delete_().key();
+      request.context = message.delete_().context();
+      return request;
+    default:
+      return Status::unsupported("unknown message type: the request carries no operation this "
+                                 "node knows (get, put, delete, cluster_info, peer)");
+  }
+}
+
+Result<Incoming> parse_incoming(std::string_view payload, std::uint64_t* request_id) {
   *request_id = 0;
   wire::Request message;
   if (!message.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -22,40 +68,22 @@ Result<core::ClientRequest> parse_request(std::string_view payload, std::uint64_
                                " is not supported; this node speaks version " +
                                std::to_string(kProtocolVersion));
   }
-  core::ClientRequest request;
-  request.request_id = message.request_id();
-  switch (message.op_case()) {
-    case wire::Request::kGet:
-      request.op = core::ClientOp::kGet;
-      request.bucket = bucket_or_default(message.get().bucket());
-      request.key = message.get().key();
-      break;
-    case wire::Request::kPut:
-      request.op = core::ClientOp::kPut;
-      request.bucket = bucket_or_default(message.put().bucket());
-      request.key = message.put().key();
-      request.context = message.put().context();
-      request.value = message.put().value();
-      break;
-    case wire::Request::kDelete:
-      request.op = core::ClientOp::kDelete;
-      request.bucket = bucket_or_default(message.delete_().bucket());
-      request.key = message.delete_().key();
-      request.context = message.delete_().context();
-      break;
-    case wire::Request::OP_NOT_SET:
-      return Status::unsupported("unknown message type: the request carries no operation this "
-                                 "node knows (get, put, delete)");
+  if (message.has_cluster_info()) return Incoming(ClusterInfoQuery{message.request_id()});
+  if (message.has_peer()) {
+    auto delivery = peer_from_wire(message.peer());
+    if (!delivery.is_ok()) return delivery.status();
+    return Incoming(std::move(delivery).value());
   }
-  return request;
+  auto request = request_from_wire(message);
+  if (!request.is_ok()) return request.status();
+  return Incoming(std::move(request).value());
 }
 
 wire::Response error_response(std::uint64_t request_id, const Status& status) {
   wire::Response response;
   response.set_protocol_version(kProtocolVersion);
   response.set_request_id(request_id);
-  response.mutable_error()->set_code(static_cast<std::uint32_t>(status.code()));
-  response.mutable_error()->set_message(status.message());
+  set_error(*response.mutable_error(), status);
   return response;
 }
 
@@ -85,6 +113,13 @@ wire::Request make_request(const core::ClientRequest& request) {
   wire::Request message;
   message.set_protocol_version(kProtocolVersion);
   message.set_request_id(request.request_id);
+  if (request.r != 0 || request.w != 0 || request.timeout_ms != 0 || request.supersede_known) {
+    auto* options = message.mutable_options();
+    options->set_r(request.r);
+    options->set_w(request.w);
+    options->set_timeout_ms(request.timeout_ms);
+    options->set_supersede_known(request.supersede_known);
+  }
   switch (request.op) {
     case core::ClientOp::kGet:
       message.mutable_get()->set_bucket(request.bucket);
@@ -105,20 +140,12 @@ wire::Request make_request(const core::ClientRequest& request) {
   return message;
 }
 
-Result<core::ClientReply> parse_response(std::string_view payload) {
-  wire::Response message;
-  if (!message.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return Status::corruption("malformed response frame of " + std::to_string(payload.size()) +
-                              " bytes");
-  }
+core::ClientReply reply_from_wire(const wire::Response& message) {
   core::ClientReply reply;
   reply.request_id = message.request_id();
   if (message.has_error()) {
-    const std::uint32_t code = message.error().code();
-    const auto status_code = code >= 1 && code <= static_cast<std::uint32_t>(StatusCode::kInternal)
-                                 ? static_cast<StatusCode>(code)
-                                 : StatusCode::kInternal;
-    reply.status = Status(status_code, message.error().message());
+    reply.status = status_from_wire(message.error());
+    if (reply.status.is_ok()) reply.status = Status::internal("error response with code 0");
     return reply;
   }
   if (message.has_get()) {
@@ -126,6 +153,15 @@ Result<core::ClientReply> parse_response(std::string_view payload) {
     reply.context = message.get().context();
   }
   return reply;
+}
+
+Result<core::ClientReply> parse_response(std::string_view payload) {
+  wire::Response message;
+  if (!message.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Status::corruption("malformed response frame of " + std::to_string(payload.size()) +
+                              " bytes");
+  }
+  return reply_from_wire(message);
 }
 
 }  // namespace ringkv::api

@@ -17,9 +17,11 @@ TEST(NativeCodec, RoundTripsAPutRequest) {
   core::ClientRequest request{.request_id = 9, .op = core::ClientOp::kPut, .bucket = "b",
                               .key = std::string("k\0y", 3), .context = "ctx", .value = "v"};
   std::uint64_t id = 0;
-  auto parsed = parse_request(serialize(make_request(request)), &id);
-  ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+  auto incoming = parse_incoming(serialize(make_request(request)), &id);
+  ASSERT_TRUE(incoming.is_ok()) << incoming.status().to_string();
   EXPECT_EQ(id, 9u);
+  const auto* parsed = std::get_if<core::ClientRequest>(&*incoming);
+  ASSERT_NE(parsed, nullptr);
   EXPECT_EQ(parsed->key, request.key);
   EXPECT_EQ(parsed->value, "v");
   EXPECT_EQ(parsed->context, "ctx");
@@ -31,14 +33,14 @@ TEST(NativeCodec, AnEmptyBucketMeansTheDefaultBucket) {
   request.set_protocol_version(kProtocolVersion);
   request.mutable_get()->set_key("k");
   std::uint64_t id = 0;
-  auto parsed = parse_request(serialize(request), &id);
+  auto parsed = parse_incoming(serialize(request), &id);
   ASSERT_TRUE(parsed.is_ok());
-  EXPECT_EQ(parsed->bucket, "default");
+  EXPECT_EQ(std::get<core::ClientRequest>(*parsed).bucket, "default");
 }
 
 TEST(NativeCodec, RejectsGarbageAsMalformed) {
   std::uint64_t id = 0;
-  auto parsed = parse_request(std::string("\xff\xff\xff\xff\xff", 5), &id);
+  auto parsed = parse_incoming(std::string("\xff\xff\xff\xff\xff", 5), &id);
   ASSERT_FALSE(parsed.is_ok());
   EXPECT_EQ(parsed.status().code(), StatusCode::kCorruption);
   EXPECT_NE(parsed.status().message().find("malformed"), std::string::npos);
@@ -50,7 +52,7 @@ TEST(NativeCodec, RejectsAnUnknownProtocolVersion) {
   request.set_request_id(5);
   request.mutable_get()->set_key("k");
   std::uint64_t id = 0;
-  auto parsed = parse_request(serialize(request), &id);
+  auto parsed = parse_incoming(serialize(request), &id);
   ASSERT_FALSE(parsed.is_ok());
   EXPECT_EQ(parsed.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(parsed.status().message().find("version 99"), std::string::npos);
@@ -64,7 +66,7 @@ TEST(NativeCodec, RejectsAnUnknownMessageType) {
   std::string bytes = serialize(request);
   bytes += std::string("\x7a\x00", 2);  // field 15, wire type 2, length 0
   std::uint64_t id = 0;
-  auto parsed = parse_request(bytes, &id);
+  auto parsed = parse_incoming(bytes, &id);
   ASSERT_FALSE(parsed.is_ok());
   EXPECT_EQ(parsed.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(parsed.status().message().find("unknown message type"), std::string::npos);
@@ -79,6 +81,43 @@ TEST(NativeCodec, CarriesErrorsToTheClient) {
   EXPECT_EQ(reply->request_id, 4u);
   EXPECT_EQ(reply->status.code(), StatusCode::kTooLarge);
   EXPECT_EQ(reply->status.message(), "value is too big");
+}
+
+TEST(PeerCodec, RoundTripsEveryMessageType) {
+  const std::vector<core::PeerMessage> messages = {
+      core::Ping{1, 2},
+      core::Pong{3, 4},
+      core::ReplicaWrite{5, "b", "k", "object"},
+      core::ReplicaWriteAck{6, Status::io_error("disk")},
+      core::ReplicaWriteAck{7, Status::ok()},
+      core::ReplicaRead{8, "b", "k"},
+      core::ReplicaReadReply{9, Status::ok(), "obj"},
+      core::ForwardRequest{10, core::ClientRequest{.op = core::ClientOp::kPut, .bucket = "b",
+                                                   .key = "k", .context = "c", .value = "v",
+                                                   .supersede_known = true, .w = 3}},
+      core::ForwardReply{11, core::ClientReply{.values = {"a", "b"}, .context = "ctx"}},
+  };
+  for (const auto& message : messages) {
+    std::uint64_t id = 0;
+    auto incoming = parse_incoming(serialize(make_peer_frame("n1", message)), &id);
+    ASSERT_TRUE(incoming.is_ok()) << incoming.status().to_string();
+    const auto* delivery = std::get_if<PeerDelivery>(&*incoming);
+    ASSERT_NE(delivery, nullptr);
+    EXPECT_EQ(delivery->from, "n1");
+    EXPECT_EQ(delivery->message.index(), message.index());
+    EXPECT_EQ(core::describe(delivery->message), core::describe(message));
+  }
+}
+
+TEST(PeerCodec, RejectsAnEnvelopeWithoutSenderOrBody) {
+  wire::Request request;
+  request.set_protocol_version(kProtocolVersion);
+  request.mutable_peer()->mutable_ping();
+  std::uint64_t id = 0;
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(), StatusCode::kCorruption);
+  request.mutable_peer()->set_from("n2");
+  request.mutable_peer()->clear_body();
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(), StatusCode::kUnsupported);
 }
 
 TEST(Base64, RoundTripsEveryLength) {

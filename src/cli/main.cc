@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "api/base64.h"
+#include "cli/bench/bench_command.h"
 #include "ringkv/client.h"
 #include "runtime/config.h"
 #include "runtime/server.h"
@@ -54,6 +56,12 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
   if (given("partition_count")) config.partition_count = o.partition_count;
   if (given("tick_interval_ms")) config.tick_interval_ms = o.tick_interval_ms;
   if (given("log_level")) config.log_level = o.log_level;
+  if (given("peers")) config.peers = o.peers;
+  if (given("resp_listen")) config.resp_listen = o.resp_listen;
+  if (given("request_timeout_ms")) config.request_timeout_ms = o.request_timeout_ms;
+  if (given("n")) config.n = o.n;
+  if (given("r")) config.r = o.r;
+  if (given("w")) config.w = o.w;
   if (Status status = config.validate(); !status.is_ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return 2;
@@ -154,6 +162,28 @@ int run_write(const ClientFlags& flags, bool is_delete) {
   return 0;
 }
 
+// Prints each member's share of the ring and, with --partitions, every partition's owner.
+int run_ring(const ClientFlags& flags, bool list_partitions) {
+  auto client = connect_or_exit(flags);
+  const auto& members = client->members();
+  std::uint32_t total_weight = 0;
+  for (const auto& member : members) total_weight += member.weight;
+  std::printf("%u partitions, %zu nodes\n", client->partition_count(), members.size());
+  std::printf("%-12s %-22s %6s %10s %8s %8s\n", "node", "address", "weight", "partitions",
+              "share", "target");
+  for (const auto& member : members) {
+    const double share = 100.0 * member.partitions / client->partition_count();
+    const double target = 100.0 * member.weight / total_weight;
+    std::printf("%-12s %-22s %6u %10u %7.2f%% %7.2f%%\n", member.id.c_str(),
+                member.address.c_str(), member.weight, member.partitions, share, target);
+  }
+  if (list_partitions) {
+    const auto owners = client->partition_owners();
+    for (std::size_t p = 0; p < owners.size(); ++p) std::printf("%zu %s\n", p, owners[p].c_str());
+  }
+  return 0;
+}
+
 void add_client_flags(CLI::App& command, ClientFlags& flags, bool with_context) {
   add_setting(command, "server", flags.server, "Node to talk to, HOST:PORT")->capture_default_str();
   add_setting(command, "bucket", flags.bucket, "Bucket (namespace) of the key")->capture_default_str();
@@ -183,6 +213,13 @@ int main(int argc, char** argv) {
   add_setting(*serve, "partition_count", o.partition_count, "Ring partitions Q (default 256)");
   add_setting(*serve, "tick_interval_ms", o.tick_interval_ms, "Node tick period (default 100)");
   add_setting(*serve, "log_level", o.log_level, "trace | debug | info | warn | error (default info)");
+  add_setting(*serve, "peers", o.peers,
+              "Static cluster, same on every node: ID=HOST:PORT[@WEIGHT],... in join order");
+  add_setting(*serve, "resp_listen", o.resp_listen, "Redis protocol address HOST:PORT (default off)");
+  add_setting(*serve, "request_timeout_ms", o.request_timeout_ms, "Request timeout (default 2000)");
+  add_setting(*serve, "n", o.n, "Default bucket replicas (default 3)");
+  add_setting(*serve, "r", o.r, "Default bucket read quorum (default 2)");
+  add_setting(*serve, "w", o.w, "Default bucket write quorum (default 2)");
 
   ClientFlags get_flags, put_flags, del_flags;
   CLI::App* get = app.add_subcommand("get", "Read a key: its value or all siblings, and a context");
@@ -200,11 +237,22 @@ int main(int argc, char** argv) {
   CLI::App* del = app.add_subcommand("del", "Delete a key, optionally with a read's context");
   add_client_flags(*del, del_flags, true);
 
+  ClientFlags ring_flags;
+  bool ring_partitions = false;
+  CLI::App* ring = app.add_subcommand("ring", "Show ring ownership per node");
+  add_setting(*ring, "server", ring_flags.server, "Any node, HOST:PORT")->capture_default_str();
+  ring->add_flag("--partitions", ring_partitions, "Also list the owner of every partition");
+
+  ringkv::bench::BenchOptions bench_options;
+  CLI::App* bench = ringkv::bench::add_bench_command(app, bench_options);
+
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGPIPE, SIG_IGN);
   if (serve->parsed()) return run_serve(serve_flags, *serve);
   if (get->parsed()) return run_get(get_flags);
   if (put->parsed()) return run_write(put_flags, false);
   if (del->parsed()) return run_write(del_flags, true);
+  if (ring->parsed()) return run_ring(ring_flags, ring_partitions);
+  if (bench->parsed()) return ringkv::bench::run_bench(bench_options);
   return 2;
 }

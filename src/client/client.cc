@@ -1,105 +1,169 @@
 #include "ringkv/client.h"
 
-#include "api/frame_codec.h"
+#include <algorithm>
+#include <map>
+#include <optional>
+
 #include "api/native_codec.h"
 #include "common/limits.h"
-#include "common/asio.h"
-#include "common/host_port.h"
+#include "connection.h"
+#include "core/key_position.h"
+#include "core/version/context.h"
 
 namespace ringkv::client {
+namespace {
 
-using ringkv::asio::ip::tcp;
-namespace asio = ringkv::asio;
+// How long a node that failed to answer is skipped before it is tried again.
+constexpr std::chrono::milliseconds kDownFor{2000};
 
-// Blocking request/response over one connection, with deadlines enforced by running the io
-// context for at most the remaining time.
+bool worth_retrying_elsewhere(const Status& status) {
+  return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kTimeout ||
+         status.code() == StatusCode::kIoError;
+}
+
+}  // namespace
+
 class Client::Impl {
  public:
-  Impl(ClientOptions options)
-      : options_(options), socket_(io_), decoder_(limits::frame_max_bytes(options.value_max_bytes)) {}
+  explicit Impl(ClientOptions options) : options_(options) {}
 
   Status connect(const std::string& address) {
-    auto host_port = parse_host_port(address, "server address");
-    if (!host_port.is_ok()) return host_port.status();
-    tcp::resolver resolver(io_);
-    boost::system::error_code error;
-    auto endpoints = resolver.resolve(host_port->host, std::to_string(host_port->port), error);
-    if (error) return Status::unavailable("cannot resolve " + address + ": " + error.message());
-    boost::system::error_code result = asio::error::timed_out;
-    asio::async_connect(socket_, endpoints,
-                        [&](const boost::system::error_code& e, const tcp::endpoint&) { result = e; });
-    if (!run_for(options_.connect_timeout)) {
-      return Status::timeout("connecting to " + address + " timed out");
+    seed_address_ = address;
+    auto& seed = connection_to(address);
+    if (!seed.is_open()) RINGKV_RETURN_IF_ERROR(seed.open(address, options_.connect_timeout));
+    wire::Request request;
+    request.set_protocol_version(api::kProtocolVersion);
+    request.mutable_cluster_info();
+    auto response = seed.call(request);
+    if (!response.is_ok()) return response.status();
+    if (response->has_error()) return api::status_from_wire(response->error());
+    if (!response->has_cluster_info()) {
+      return Status::corruption(address + " answered the cluster query without cluster info");
     }
-    if (result) return Status::unavailable("cannot connect to " + address + ": " + result.message());
-    socket_.set_option(tcp::no_delay(true));
-    address_ = address;
+    return load_cluster(response->cluster_info());
+  }
+
+  Result<core::ClientReply> execute(const core::ClientRequest& request) {
+    const std::vector<std::string> targets = targets_for(request);
+    Status last = Status::unavailable("no node to send the request to");
+    // A node's own answer says more than a refused connection: report it first.
+    std::optional<core::ClientReply> node_answer;
+    for (const std::string& address : targets) {
+      auto& connection = connection_to(address);
+      if (!connection.is_open()) {
+        if (Status status = connection.open(address, options_.connect_timeout); !status.is_ok()) {
+          down_until_[address] = Clock::now() + kDownFor;
+          last = status;
+          continue;
+        }
+      }
+      auto response = connection.call(api::make_request(request));
+      if (!response.is_ok()) {
+        down_until_[address] = Clock::now() + kDownFor;
+        last = response.status();
+        continue;
+      }
+      core::ClientReply reply = api::reply_from_wire(*response);
+      // A node that cannot reach enough replicas may be cut off: another one may do better,
+      // but only for reads (a write may have been applied; retrying it adds a sibling).
+      if (request.op == core::ClientOp::kGet && worth_retrying_elsewhere(reply.status)) {
+        if (!node_answer) node_answer = reply;
+        continue;
+      }
+      return reply;
+    }
+    if (node_answer) return *node_answer;
+    return last;
+  }
+
+  std::vector<Member> members_;
+  std::uint32_t partition_count_ = 0;
+  std::vector<std::uint32_t> owners_;  // Member index per partition.
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  Status load_cluster(const wire::ClusterInfo& info) {
+    if (!core::is_power_of_two(info.partition_count()) ||
+        static_cast<std::uint32_t>(info.partition_owners_size()) != info.partition_count() ||
+        info.members_size() == 0) {
+      return Status::corruption("cluster info is inconsistent");
+    }
+    members_.clear();
+    for (const auto& member : info.members()) {
+      members_.push_back(Member{member.id(), member.address(), member.weight(), 0});
+    }
+    owners_.assign(info.partition_owners().begin(), info.partition_owners().end());
+    for (std::uint32_t owner : owners_) {
+      if (owner >= members_.size()) return Status::corruption("cluster info names no such member");
+      ++members_[owner].partitions;
+    }
+    partition_count_ = info.partition_count();
+    default_n_ = std::max<std::uint32_t>(1, info.default_n());
     return Status::ok();
   }
 
-  Result<core::ClientReply> call(core::ClientRequest request) {
-    request.request_id = next_request_id_++;
-    std::string payload;
-    api::make_request(request).SerializeToString(&payload);
-    std::string frame;
-    api::append_frame(frame, payload);
-    boost::system::error_code write_error = asio::error::timed_out;
-    asio::async_write(socket_, asio::buffer(frame),
-                      [&](const boost::system::error_code& e, std::size_t) { write_error = e; });
-    if (!run_for(options_.request_timeout)) return Status::timeout("request to " + address_ + " timed out");
-    if (write_error) return Status::unavailable("sending to " + address_ + ": " + write_error.message());
-    return read_reply(request.request_id);
-  }
-
- private:
-  Result<core::ClientReply> read_reply(std::uint64_t request_id) {
-    while (true) {
-      auto frame = decoder_.next();
-      if (!frame.is_ok()) return frame.status();
-      if (frame->has_value()) {
-        auto reply = api::parse_response(**frame);
-        if (!reply.is_ok()) return reply.status();
-        // An error for request 0 is the server rejecting the connection's input as a whole.
-        if (reply->request_id == request_id || (reply->request_id == 0 && !reply->status.is_ok())) {
-          return reply;
-        }
-        continue;  // A late answer to an earlier request that timed out.
+  // Home replicas of the key: distinct owners walking clockwise from its partition.
+  std::vector<std::string> home_replicas(const core::ClientRequest& request) const {
+    const std::uint32_t first =
+        core::partition_of(core::key_position(request.bucket, request.key), partition_count_);
+    std::vector<std::string> result;
+    std::vector<bool> taken(members_.size(), false);
+    for (std::uint32_t i = 0; i < partition_count_ && result.size() < default_n_; ++i) {
+      const std::uint32_t owner = owners_[(first + i) % partition_count_];
+      if (!taken[owner]) {
+        taken[owner] = true;
+        result.push_back(members_[owner].address);
       }
-      boost::system::error_code error = asio::error::timed_out;
-      std::size_t received = 0;
-      socket_.async_read_some(asio::buffer(buffer_),
-                              [&](const boost::system::error_code& e, std::size_t n) {
-                                error = e;
-                                received = n;
-                              });
-      if (!run_for(options_.request_timeout)) return Status::timeout("no reply from " + address_);
-      if (error) return Status::unavailable("connection to " + address_ + " lost: " + error.message());
-      decoder_.feed(std::string_view(buffer_.data(), received));
     }
+    return result;
   }
 
-  // Runs pending operations until they complete or `timeout` passes; false on timeout (the
-  // connection is then closed, since a half-done request leaves the stream in an unknown state).
-  bool run_for(std::chrono::milliseconds timeout) {
-    io_.restart();
-    io_.run_for(timeout);
-    if (!io_.stopped()) {
-      boost::system::error_code ignored;
-      socket_.close(ignored);
-      io_.restart();
-      io_.run();  // Let the cancelled handlers finish.
-      return false;
+  // Where to try a request, best first: home replicas (the read's responder first for writes),
+  // then every other node; nodes recently found down go last.
+  std::vector<std::string> targets_for(const core::ClientRequest& request) const {
+    if (!options_.partition_aware || members_.empty()) return {seed_address_};
+    std::vector<std::string> order = home_replicas(request);
+    if (request.op != core::ClientOp::kGet && !request.context.empty()) {
+      if (auto context = core::decode_context(request.context); context.is_ok()) {
+        for (const auto& member : members_) {
+          auto it = std::find(order.begin(), order.end(), member.address);
+          if (member.id == context->coordinator_hint && it != order.end()) {
+            std::rotate(order.begin(), it, it + 1);
+          }
+        }
+      }
     }
-    return true;
+    for (const auto& member : members_) {
+      if (std::find(order.begin(), order.end(), member.address) == order.end()) {
+        order.push_back(member.address);
+      }
+    }
+    const auto now = Clock::now();
+    std::stable_partition(order.begin(), order.end(), [&](const std::string& address) {
+      auto it = down_until_.find(address);
+      return it == down_until_.end() || it->second <= now;
+    });
+    return order;
+  }
+
+  Connection& connection_to(const std::string& address) {
+    auto it = connections_.find(address);
+    if (it == connections_.end()) {
+      it = connections_
+               .emplace(address, std::make_unique<Connection>(
+                                     limits::frame_max_bytes(options_.value_max_bytes),
+                                     options_.request_timeout))
+               .first;
+    }
+    return *it->second;
   }
 
   ClientOptions options_;
-  asio::io_context io_;
-  tcp::socket socket_;
-  api::FrameDecoder decoder_;
-  std::array<char, 64 * 1024> buffer_{};
-  std::string address_;
-  std::uint64_t next_request_id_ = 1;
+  std::string seed_address_;
+  std::uint32_t default_n_ = 3;
+  std::map<std::string, std::unique_ptr<Connection>> connections_;
+  std::map<std::string, Clock::time_point> down_until_;
 };
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -112,39 +176,57 @@ Result<std::unique_ptr<Client>> Client::connect(const std::string& address,
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
-Result<GetResult> Client::get(std::string_view bucket, std::string_view key) {
+namespace {
+
+core::ClientRequest make(core::ClientOp op, std::string_view bucket, std::string_view key,
+                         const RequestOptions& options) {
   core::ClientRequest request;
-  request.op = core::ClientOp::kGet;
-  request.bucket = bucket;
+  request.op = op;
+  request.bucket = bucket.empty() ? std::string(api::kDefaultBucket) : std::string(bucket);
   request.key = key;
-  auto reply = impl_->call(std::move(request));
+  request.r = options.r;
+  request.w = options.w;
+  request.timeout_ms = options.timeout_ms;
+  return request;
+}
+
+}  // namespace
+
+Result<GetResult> Client::get(std::string_view bucket, std::string_view key,
+                              const RequestOptions& options) {
+  auto reply = impl_->execute(make(core::ClientOp::kGet, bucket, key, options));
   if (!reply.is_ok()) return reply.status();
   if (!reply->status.is_ok()) return reply->status;
   return GetResult{std::move(reply->values), std::move(reply->context)};
 }
 
 Status Client::put(std::string_view bucket, std::string_view key, std::string_view value,
-                   std::string_view context) {
-  core::ClientRequest request;
-  request.op = core::ClientOp::kPut;
-  request.bucket = bucket;
-  request.key = key;
+                   std::string_view context, const RequestOptions& options) {
+  core::ClientRequest request = make(core::ClientOp::kPut, bucket, key, options);
   request.value = value;
   request.context = context;
-  auto reply = impl_->call(std::move(request));
+  auto reply = impl_->execute(request);
   if (!reply.is_ok()) return reply.status();
   return reply->status;
 }
 
-Status Client::del(std::string_view bucket, std::string_view key, std::string_view context) {
-  core::ClientRequest request;
-  request.op = core::ClientOp::kDelete;
-  request.bucket = bucket;
-  request.key = key;
+Status Client::del(std::string_view bucket, std::string_view key, std::string_view context,
+                   const RequestOptions& options) {
+  core::ClientRequest request = make(core::ClientOp::kDelete, bucket, key, options);
   request.context = context;
-  auto reply = impl_->call(std::move(request));
+  auto reply = impl_->execute(request);
   if (!reply.is_ok()) return reply.status();
   return reply->status;
+}
+
+const std::vector<Member>& Client::members() const { return impl_->members_; }
+std::uint32_t Client::partition_count() const { return impl_->partition_count_; }
+
+std::vector<std::string> Client::partition_owners() const {
+  std::vector<std::string> owners;
+  owners.reserve(impl_->owners_.size());
+  for (std::uint32_t owner : impl_->owners_) owners.push_back(impl_->members_[owner].id);
+  return owners;
 }
 
 }  // namespace ringkv::client

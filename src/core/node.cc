@@ -1,5 +1,6 @@
 #include "core/node.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "core/key_position.h"
@@ -42,6 +43,17 @@ Status NodeConfig::validate() const {
   }
   if (clock_entries_max < 1) return Status::invalid_argument("clock_entries_max must be >= 1");
   if (tick_interval_ms == 0) return Status::invalid_argument("tick_interval_ms must be >= 1");
+  if (request_timeout_ms == 0) return Status::invalid_argument("request_timeout_ms must be >= 1");
+  RINGKV_RETURN_IF_ERROR(default_bucket.validate(std::string(kDefaultBucketName)));
+  for (const auto& [name, properties] : buckets) RINGKV_RETURN_IF_ERROR(properties.validate(name));
+  if (!members.empty()) {
+    const bool listed = std::any_of(members.begin(), members.end(), [&](const auto& event) {
+      return event.kind == MembershipEvent::Kind::kJoin && event.node == node_id;
+    });
+    if (!listed) {
+      return Status::invalid_argument("node_id " + node_id + " is not one of the cluster members");
+    }
+  }
   return Status::ok();
 }
 
@@ -51,6 +63,12 @@ Node::Node(NodeConfig config, storage::Engine& storage, Random& random)
 Status Node::start(std::uint64_t now_ms) {
   assert(!started_);
   RINGKV_RETURN_IF_ERROR(config_.validate());
+  std::vector<MembershipEvent> history = config_.members;
+  if (history.empty()) history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1});
+  auto ring = Ring::build(config_.partition_count, history);
+  if (!ring.is_ok()) return ring.status();
+  ring_ = std::move(ring).value();
+
   auto stored = storage_.get(storage::Namespace::kMeta, kActorIdKey);
   if (!stored.is_ok()) return stored.status();
   if (stored->has_value() && (*stored)->size() == 8) {
@@ -65,11 +83,19 @@ Status Node::start(std::uint64_t now_ms) {
     } while (actor_id_ == 0);
     storage::WriteBatch batch;
     batch.put(storage::Namespace::kMeta, kActorIdKey, encode_u64(actor_id_));
-    persist(std::move(batch));
+    const std::uint64_t token = next_token_++;
+    persists_.emplace(token, NothingWaits{});
+    effects_.push_back(PersistEffect{token, std::move(batch)});
   }
   started_ = true;
-  effects_.push_back(TimerEffect{now_ms + config_.tick_interval_ms});
+  now_ms_ = now_ms;
+  request_timer(now_ms + config_.tick_interval_ms);
   return Status::ok();
+}
+
+const BucketProperties& Node::bucket_properties(const std::string& bucket) const {
+  auto it = config_.buckets.find(bucket);
+  return it == config_.buckets.end() ? config_.default_bucket : it->second;
 }
 
 Status Node::validate_request(const ClientRequest& request) const {
@@ -92,120 +118,197 @@ Status Node::validate_request(const ClientRequest& request) const {
   return Status::ok();
 }
 
-void Node::on_client_request(ClientRequest request, std::uint64_t now_ms) {
-  assert(started_);
-  if (Status status = validate_request(request); !status.is_ok()) {
-    reply_error(request.request_id, std::move(status));
-    return;
-  }
-  if (request.op == ClientOp::kGet) {
-    handle_get(request);
-  } else {
-    handle_write(request, now_ms);
-  }
+std::string Node::storage_key_of(const std::string& bucket, const std::string& key) const {
+  const std::uint32_t partition = partition_of(key_position(bucket, key), config_.partition_count);
+  return storage::encode_storage_key(partition, bucket, key);
 }
 
-Result<VersionedObject> Node::read_object(const std::string& storage_key) {
-  auto stored = storage_.get(storage::Namespace::kData, storage_key);
+Result<VersionedObject> Node::read_local(const std::string& bucket, const std::string& key) {
+  auto stored = storage_.get(storage::Namespace::kData, storage_key_of(bucket, key));
   if (!stored.is_ok()) return stored.status();
   if (!stored->has_value()) return VersionedObject();
   return VersionedObject::decode(**stored);
 }
 
-void Node::handle_get(const ClientRequest& request) {
-  ++stats_.gets;
-  const std::uint32_t partition =
-      partition_of(key_position(request.bucket, request.key), config_.partition_count);
-  auto object = read_object(storage::encode_storage_key(partition, request.bucket, request.key));
-  if (!object.is_ok()) {
-    reply_error(request.request_id, object.status());
-    return;
-  }
-  ClientReply reply;
-  reply.request_id = request.request_id;
-  reply.values = object->live_values();
-  reply.context = encode_context(ReadContext{object->context(), config_.node_id});
-  effects_.push_back(ReplyEffect{std::move(reply)});
-}
-
-void Node::handle_write(const ClientRequest& request, std::uint64_t now_ms) {
-  const bool is_delete = request.op == ClientOp::kDelete;
-  ++(is_delete ? stats_.deletes : stats_.puts);
-  auto context = decode_context(request.context);
-  if (!context.is_ok()) {
-    reply_error(request.request_id, context.status());
-    return;
-  }
-  const std::uint32_t partition =
-      partition_of(key_position(request.bucket, request.key), config_.partition_count);
-  const std::string storage_key =
-      storage::encode_storage_key(partition, request.bucket, request.key);
-  auto object = read_object(storage_key);
-  if (!object.is_ok()) {
-    reply_error(request.request_id, object.status());
-    return;
-  }
-  if (object->siblings_after_update(context->clock) > limits::kSiblingsMax) {
-    reply_error(request.request_id,
-                Status::invalid_argument(
-                    "key has " + std::to_string(object->siblings().size()) +
-                    " siblings (limit " + std::to_string(limits::kSiblingsMax) +
-                    "); read it and write with its context to reconcile"));
-    return;
-  }
-  object->update(context->clock, actor_id_, now_ms,
-                 is_delete ? std::nullopt : std::optional<std::string>(request.value));
-  // Keep this node's own entry: a pruned actor would restart its counter and reuse dots.
-  object->prune(config_.clock_entries_max, {actor_id_});
+std::uint64_t Node::persist_object(const std::string& bucket, const std::string& key,
+                                   const VersionedObject& object, PersistPurpose purpose) {
   storage::WriteBatch batch;
-  batch.put(storage::Namespace::kData, storage_key, object->encode());
-  const std::uint64_t token = persist(std::move(batch));
-  ClientReply reply;
-  reply.request_id = request.request_id;
-  pending_writes_.emplace(token, std::move(reply));
-}
-
-std::uint64_t Node::persist(storage::WriteBatch batch) {
+  batch.put(storage::Namespace::kData, storage_key_of(bucket, key), object.encode());
   const std::uint64_t token = next_token_++;
+  persists_.emplace(token, std::move(purpose));
   effects_.push_back(PersistEffect{token, std::move(batch)});
   return token;
 }
 
-void Node::on_persisted(std::uint64_t token, const Status& status) {
-  auto it = pending_writes_.find(token);
-  if (it == pending_writes_.end()) return;  // Metadata writes have no client waiting.
-  ClientReply reply = std::move(it->second);
-  pending_writes_.erase(it);
-  if (!status.is_ok()) reply.status = status;
-  effects_.push_back(ReplyEffect{std::move(reply)});
+std::vector<NodeId> Node::home_replicas(const std::string& bucket, const std::string& key,
+                                        std::uint32_t n) const {
+  const std::uint32_t partition = partition_of(key_position(bucket, key), config_.partition_count);
+  return ring_->preference_list(partition, n);
 }
 
-void Node::reply_error(std::uint64_t request_id, Status status) {
+void Node::on_client_request(ClientRequest request, std::uint64_t now_ms) {
+  assert(started_);
+  now_ms_ = now_ms;
+  const std::uint64_t request_id = request.request_id;
+  handle_request(std::move(request), ClientOrigin{request_id}, now_ms);
+}
+
+void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms) {
+  if (Status status = validate_request(request); !status.is_ok()) {
+    fail(origin, std::move(status));
+    return;
+  }
+  auto quorum = effective_quorum(bucket_properties(request.bucket), request.r, request.w,
+                                 ring_->weights().size());
+  if (!quorum.is_ok()) {
+    fail(origin, quorum.status());
+    return;
+  }
+  std::vector<NodeId> replicas = home_replicas(request.bucket, request.key, quorum->n);
+  if (request.op == ClientOp::kGet) {
+    ++stats_.gets;
+    coordinate_get(request, std::move(origin), *quorum, std::move(replicas), now_ms);
+    return;
+  }
+  ++(request.op == ClientOp::kDelete ? stats_.deletes : stats_.puts);
+  if (std::find(replicas.begin(), replicas.end(), config_.node_id) == replicas.end()) {
+    forward_put(std::move(request), std::move(origin), replicas, now_ms);
+    return;
+  }
+  coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms);
+}
+
+void Node::finish(const Origin& origin, ClientReply reply) {
+  if (const auto* client = std::get_if<ClientOrigin>(&origin)) {
+    reply.request_id = client->request_id;
+    effects_.push_back(ReplyEffect{std::move(reply)});
+  } else {
+    const auto& forward = std::get<ForwardOrigin>(origin);
+    effects_.push_back(SendEffect{forward.from, ForwardReply{forward.forward_id, std::move(reply)}});
+  }
+}
+
+void Node::fail(const Origin& origin, Status status) {
   assert(!status.is_ok());
   ++stats_.rejected;
   ClientReply reply;
-  reply.request_id = request_id;
   reply.status = std::move(status);
-  effects_.push_back(ReplyEffect{std::move(reply)});
+  finish(origin, std::move(reply));
+}
+
+void Node::on_persisted(std::uint64_t token, const Status& status) {
+  auto it = persists_.find(token);
+  if (it == persists_.end()) return;
+  PersistPurpose purpose = std::move(it->second);
+  persists_.erase(it);
+  if (const auto* put = std::get_if<PutLocalDone>(&purpose)) {
+    on_put_local_done(put->operation_id, status);
+  } else if (const auto* replica = std::get_if<ReplicaWriteDone>(&purpose)) {
+    effects_.push_back(SendEffect{replica->coordinator,
+                                  ReplicaWriteAck{replica->operation_id, status}});
+  }
 }
 
 void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms) {
   assert(started_);
-  (void)now_ms;
+  now_ms_ = now_ms;
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{from, Pong{ping->sequence, ping->sent_at_ms}});
   } else if (std::holds_alternative<Pong>(message)) {
     ++stats_.pongs_received;
+  } else if (const auto* write = std::get_if<ReplicaWrite>(&message)) {
+    on_replica_write(from, *write);
+  } else if (const auto* ack = std::get_if<ReplicaWriteAck>(&message)) {
+    on_replica_write_ack(from, *ack);
+  } else if (const auto* read = std::get_if<ReplicaRead>(&message)) {
+    on_replica_read(from, *read);
+  } else if (const auto* read_reply = std::get_if<ReplicaReadReply>(&message)) {
+    on_replica_read_reply(from, *read_reply);
+  } else if (const auto* forward = std::get_if<ForwardRequest>(&message)) {
+    on_forward_request(from, *forward, now_ms);
+  } else if (const auto* forward_reply = std::get_if<ForwardReply>(&message)) {
+    auto it = forwards_.find(forward_reply->forward_id);
+    if (it == forwards_.end() || it->second.target != from) return;  // Late or spoofed.
+    const Origin origin = it->second.origin;
+    forwards_.erase(it);
+    finish(origin, forward_reply->reply);
   }
+}
+
+void Node::on_forward_request(const NodeId& from, const ForwardRequest& forward,
+                              std::uint64_t now_ms) {
+  const ForwardOrigin origin{from, forward.forward_id};
+  if (forward.request.op != ClientOp::kGet) {
+    // A forwarded write is never forwarded again: if our ring disagrees with the sender's, say so
+    // instead of bouncing the request around.
+    auto quorum = effective_quorum(bucket_properties(forward.request.bucket), forward.request.r,
+                                   forward.request.w, ring_->weights().size());
+    const auto replicas = quorum.is_ok()
+                              ? home_replicas(forward.request.bucket, forward.request.key, quorum->n)
+                              : std::vector<NodeId>{};
+    if (std::find(replicas.begin(), replicas.end(), config_.node_id) == replicas.end()) {
+      fail(origin, Status::unavailable("ring mismatch: " + config_.node_id +
+                                       " is not a home replica of the forwarded key"));
+      return;
+    }
+  }
+  handle_request(forward.request, origin, now_ms);
+}
+
+void Node::request_timer(std::uint64_t at_ms) {
+  if (timer_at_ms_ != 0 && timer_at_ms_ <= at_ms) return;
+  timer_at_ms_ = at_ms;
+  effects_.push_back(TimerEffect{at_ms});
 }
 
 void Node::on_tick(std::uint64_t now_ms) {
   assert(started_);
-  for (const NodeId& peer : config_.peers) {
-    effects_.push_back(SendEffect{peer, Ping{++ping_sequence_, now_ms}});
+  now_ms_ = now_ms;
+  if (timer_at_ms_ != 0 && now_ms < timer_at_ms_) return;  // A stale timer; ours is later.
+  timer_at_ms_ = 0;
+  expire_operations(now_ms);
+  for (const auto& [id, weight] : ring_->weights()) {
+    (void)weight;
+    if (id == config_.node_id) continue;
+    effects_.push_back(SendEffect{id, Ping{++ping_sequence_, now_ms}});
     ++stats_.pings_sent;
   }
-  effects_.push_back(TimerEffect{now_ms + config_.tick_interval_ms});
+  request_timer(now_ms + config_.tick_interval_ms);
+}
+
+void Node::expire_operations(std::uint64_t now_ms) {
+  std::vector<std::uint64_t> expired;
+  for (const auto& [id, put] : puts_) {
+    if (put.deadline_ms <= now_ms) expired.push_back(id);
+  }
+  for (std::uint64_t id : expired) {
+    PutOperation& put = puts_.at(id);
+    if (!put.replied) {
+      ++stats_.timeouts;
+      fail(put.origin, Status::unavailable(
+                           "only " + std::to_string(put.acks) + " of the w=" +
+                           std::to_string(put.quorum.w) +
+                           " required replicas acknowledged the write within " +
+                           std::to_string(config_.request_timeout_ms) + " ms"));
+    }
+    puts_.erase(id);
+  }
+  expired.clear();
+  for (const auto& [id, get] : gets_) {
+    if (get.deadline_ms <= now_ms) expired.push_back(id);
+  }
+  for (std::uint64_t id : expired) settle_get(id, /*final=*/true);
+  expired.clear();
+  for (const auto& [id, forward] : forwards_) {
+    if (forward.deadline_ms <= now_ms) expired.push_back(id);
+  }
+  for (std::uint64_t id : expired) {
+    ++stats_.timeouts;
+    fail(forwards_.at(id).origin,
+         Status::unavailable("forwarded to " + forwards_.at(id).target + ", no answer within " +
+                             std::to_string(config_.request_timeout_ms) + " ms"));
+    forwards_.erase(id);
+  }
 }
 
 std::vector<Effect> Node::take_effects() {

@@ -6,20 +6,30 @@
 // injected engine (point reads only) and writes only through PersistEffects, so the host decides
 // how and when bytes reach the disk, and a simulator can crash it between write and sync.
 //
-// This node coordinates every request on its own replica; replication across a ring
-// builds on the same events and effects.
+// Request path (Dynamo paper section 4.5): any node coordinates a get, asking the key's N home
+// replicas and answering after R replies, then read-repairing stale replicas. A put is coordinated
+// by a home replica (others forward it to one, preferring the replica named in the context): it
+// creates the new version with its own actor, makes it durable locally, then sends it to the other
+// home replicas, and answers after W durable acknowledgements, its own included. The coordinator
+// replicates only after its own write is durable, so a crash can never make it reuse a dot that
+// another replica already holds.
 // Thread-safety: none. A host drives one node from one thread.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "common/limits.h"
 #include "common/status.h"
+#include "core/bucket.h"
 #include "core/effects.h"
 #include "core/random.h"
+#include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
 #include "storage/engine.h"
 
@@ -27,11 +37,16 @@ namespace ringkv::core {
 
 struct NodeConfig {
   NodeId node_id;
+  // The cluster's membership history (join order decides the ring); every node must be given the
+  // same list. Empty: a cluster of this node alone.
+  std::vector<MembershipEvent> members;
   std::uint32_t partition_count = 256;  // Q: a power of two, fixed at cluster creation.
+  BucketProperties default_bucket;
+  std::map<std::string, BucketProperties> buckets;  // Overrides per bucket name.
   std::size_t value_max_bytes = limits::kValueMaxBytesDefault;
   std::size_t clock_entries_max = limits::kClockEntriesMaxDefault;
   std::uint64_t tick_interval_ms = 100;
-  std::vector<NodeId> peers;  // Other nodes this node probes with pings.
+  std::uint64_t request_timeout_ms = 2000;
 
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
@@ -42,6 +57,10 @@ struct NodeStats {
   std::uint64_t puts = 0;
   std::uint64_t deletes = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t forwarded = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t read_repairs = 0;
+  std::uint64_t replica_writes = 0;
   std::uint64_t pings_sent = 0;
   std::uint64_t pongs_received = 0;
 };
@@ -50,8 +69,8 @@ class Node {
  public:
   Node(NodeConfig config, storage::Engine& storage, Random& random);
 
-  // Loads this storage incarnation's actor id, or creates and persists a new one (a wiped data
-  // directory gets a new actor, see version_vector.h). Call once before any other event.
+  // Builds the ring and loads this storage incarnation's actor id, or creates and persists a new
+  // one (a wiped data directory gets a new actor, see version_vector.h). Call once, first.
   Status start(std::uint64_t now_ms);
 
   void on_client_request(ClientRequest request, std::uint64_t now_ms);
@@ -64,26 +83,116 @@ class Node {
 
   ActorId actor_id() const { return actor_id_; }
   const NodeConfig& config() const { return config_; }
+  const Ring& ring() const { return *ring_; }
   const NodeStats& stats() const { return stats_; }
-  std::size_t pending_writes() const { return pending_writes_.size(); }
+  std::size_t operations_in_flight() const {
+    return puts_.size() + gets_.size() + forwards_.size() + persists_.size();
+  }
 
  private:
+  // Where the answer to a request goes: a local client, or a node that forwarded it to us.
+  struct ClientOrigin {
+    std::uint64_t request_id;
+  };
+  struct ForwardOrigin {
+    NodeId from;
+    std::uint64_t forward_id;
+  };
+  using Origin = std::variant<ClientOrigin, ForwardOrigin>;
+
+  struct PutOperation {
+    Origin origin;
+    std::string bucket, key;
+    std::string object;  // The new version, encoded.
+    std::vector<NodeId> replicas;  // Home replicas other than this node.
+    Quorum quorum;
+    std::uint32_t acks = 0;
+    std::uint32_t failures = 0;
+    Status last_error;
+    std::uint64_t deadline_ms = 0;
+    bool replied = false;
+  };
+  struct GetOperation {
+    Origin origin;
+    std::string bucket, key;
+    std::vector<NodeId> replicas;  // All home replicas asked (this node included if home).
+    Quorum quorum;
+    std::map<NodeId, VersionedObject> objects;  // Successful replies.
+    std::vector<NodeId> answered_in_order;
+    std::uint32_t failures = 0;
+    Status last_error;
+    std::uint64_t deadline_ms = 0;
+    bool replied = false;
+    VersionedObject merged;
+  };
+  struct ForwardOperation {
+    Origin origin;
+    NodeId target;
+    std::uint64_t deadline_ms = 0;
+  };
+  // What a persist completion means.
+  struct PutLocalDone {
+    std::uint64_t operation_id;
+  };
+  struct ReplicaWriteDone {
+    NodeId coordinator;
+    std::uint64_t operation_id;
+  };
+  struct NothingWaits {};
+  using PersistPurpose = std::variant<PutLocalDone, ReplicaWriteDone, NothingWaits>;
+
+  // node.cc: validation, local storage, dispatch, timers.
   Status validate_request(const ClientRequest& request) const;
-  Result<VersionedObject> read_object(const std::string& storage_key);
-  void handle_get(const ClientRequest& request);
-  void handle_write(const ClientRequest& request, std::uint64_t now_ms);
-  void reply_error(std::uint64_t request_id, Status status);
-  std::uint64_t persist(storage::WriteBatch batch);
+  std::string storage_key_of(const std::string& bucket, const std::string& key) const;
+  Result<VersionedObject> read_local(const std::string& bucket, const std::string& key);
+  std::uint64_t persist_object(const std::string& bucket, const std::string& key,
+                               const VersionedObject& object, PersistPurpose purpose);
+  std::vector<NodeId> home_replicas(const std::string& bucket, const std::string& key,
+                                    std::uint32_t n) const;
+  const BucketProperties& bucket_properties(const std::string& bucket) const;
+  void handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms);
+  void on_forward_request(const NodeId& from, const ForwardRequest& forward,
+                          std::uint64_t now_ms);
+  void finish(const Origin& origin, ClientReply reply);
+  void fail(const Origin& origin, Status status);
+  void request_timer(std::uint64_t at_ms);
+  std::uint64_t deadline_for(const ClientRequest& request, std::uint64_t now_ms) const;
+  void expire_operations(std::uint64_t now_ms);
+
+  // node_put.cc: put coordination and the replica side of writes.
+  void coordinate_put(const ClientRequest& request, Origin origin, const Quorum& quorum,
+                      std::vector<NodeId> replicas, std::uint64_t now_ms);
+  void on_put_local_done(std::uint64_t operation_id, const Status& status);
+  void on_replica_write(const NodeId& from, const ReplicaWrite& message);
+  void on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message);
+  void settle_put(std::uint64_t operation_id);
+  void forward_put(ClientRequest request, Origin origin, const std::vector<NodeId>& replicas,
+                   std::uint64_t now_ms);
+
+  // node_get.cc: get coordination, the replica side of reads, read repair.
+  void coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
+                      std::vector<NodeId> replicas, std::uint64_t now_ms);
+  void on_replica_read(const NodeId& from, const ReplicaRead& message);
+  void on_replica_read_reply(const NodeId& from, const ReplicaReadReply& message);
+  void record_read(std::uint64_t operation_id, const NodeId& replica, Result<VersionedObject> object);
+  void settle_get(std::uint64_t operation_id, bool final);
+  void read_repair(const GetOperation& operation);
 
   NodeConfig config_;
   storage::Engine& storage_;
   Random& random_;
+  std::optional<Ring> ring_;
   ActorId actor_id_ = 0;
   bool started_ = false;
   std::uint64_t next_token_ = 1;
+  std::uint64_t next_operation_id_ = 1;
   std::uint64_t ping_sequence_ = 0;
-  // Writes waiting for durability: token -> the reply to send once persisted.
-  std::unordered_map<std::uint64_t, ClientReply> pending_writes_;
+  std::uint64_t now_ms_ = 0;
+  std::uint64_t timer_at_ms_ = 0;  // Earliest timer requested and not yet fired (0: none).
+  std::unordered_map<std::uint64_t, PersistPurpose> persists_;  // By persist token.
+  std::map<std::uint64_t, PutOperation> puts_;                  // By operation id.
+  std::map<std::uint64_t, GetOperation> gets_;
+  std::map<std::uint64_t, ForwardOperation> forwards_;
   std::vector<Effect> effects_;
   NodeStats stats_;
 };

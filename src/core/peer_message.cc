@@ -1,13 +1,37 @@
 #include "core/peer_message.h"
 
 namespace ringkv::core {
+namespace {
 
-std::string describe(const PeerMessage& message) {
-  if (const auto* ping = std::get_if<Ping>(&message)) {
-    return "ping seq=" + std::to_string(ping->sequence);
+struct Describe {
+  std::string operator()(const Ping& m) const { return "ping seq=" + std::to_string(m.sequence); }
+  std::string operator()(const Pong& m) const { return "pong seq=" + std::to_string(m.sequence); }
+  std::string operator()(const ReplicaWrite& m) const {
+    return "replica-write op=" + std::to_string(m.operation_id) + " " + m.bucket + "/" + m.key +
+           " bytes=" + std::to_string(m.object.size());
   }
-  const auto& pong = std::get<Pong>(message);
-  return "pong seq=" + std::to_string(pong.sequence);
-}
+  std::string operator()(const ReplicaWriteAck& m) const {
+    return "replica-write-ack op=" + std::to_string(m.operation_id) + " " + m.status.to_string();
+  }
+  std::string operator()(const ReplicaRead& m) const {
+    return "replica-read op=" + std::to_string(m.operation_id) + " " + m.bucket + "/" + m.key;
+  }
+  std::string operator()(const ReplicaReadReply& m) const {
+    return "replica-read-reply op=" + std::to_string(m.operation_id) + " " +
+           m.status.to_string() + " bytes=" + std::to_string(m.object.size());
+  }
+  std::string operator()(const ForwardRequest& m) const {
+    return "forward id=" + std::to_string(m.forward_id) + " " + m.request.bucket + "/" +
+           m.request.key;
+  }
+  std::string operator()(const ForwardReply& m) const {
+    return "forward-reply id=" + std::to_string(m.forward_id) + " " +
+           m.reply.status.to_string();
+  }
+};
+
+}  // namespace
+
+std::string describe(const PeerMessage& message) { return std::visit(Describe{}, message); }
 
 }  // namespace ringkv::core

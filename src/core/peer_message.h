@@ -1,16 +1,20 @@
 // Messages between nodes. The core exchanges these values; the runtime encodes them as protobuf
-// frames (api/peer_codec) and the simulator passes them as they are.
+// (api/peer_codec) inside native-protocol frames, and the simulator passes them as they are.
+// Every message is one-way; a node answers over its own connection to the sender.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <variant>
 
+#include "common/status.h"
+#include "core/requests.h"
+
 namespace ringkv::core {
 
 using NodeId = std::string;
 
-// Liveness probe; later issues build the failure detector on these and on replies.
+// Liveness probe; the failure detector builds on these and on replies.
 struct Ping {
   std::uint64_t sequence = 0;
   std::uint64_t sent_at_ms = 0;  // Sender's clock, echoed back to measure round trips.
@@ -20,9 +24,45 @@ struct Pong {
   std::uint64_t echoed_sent_at_ms = 0;
 };
 
-using PeerMessage = std::variant<Ping, Pong>;
+// Coordinator -> replica: merge `object` (an encoded VersionedObject) into your copy, persist it
+// and acknowledge. operation_id 0 means no acknowledgement is wanted (read repair).
+struct ReplicaWrite {
+  std::uint64_t operation_id = 0;
+  std::string bucket;
+  std::string key;
+  std::string object;
+};
+struct ReplicaWriteAck {
+  std::uint64_t operation_id = 0;
+  Status status;
+};
 
-// A short, stable description for traces and logs ("ping seq=3").
+// Coordinator -> replica: send me your copy of the key.
+struct ReplicaRead {
+  std::uint64_t operation_id = 0;
+  std::string bucket;
+  std::string key;
+};
+struct ReplicaReadReply {
+  std::uint64_t operation_id = 0;
+  Status status;
+  std::string object;  // Encoded VersionedObject; empty when the replica has no copy.
+};
+
+// A node outside a key's home replicas hands the whole client request to one of them.
+struct ForwardRequest {
+  std::uint64_t forward_id = 0;
+  ClientRequest request;
+};
+struct ForwardReply {
+  std::uint64_t forward_id = 0;
+  ClientReply reply;
+};
+
+using PeerMessage = std::variant<Ping, Pong, ReplicaWrite, ReplicaWriteAck, ReplicaRead,
+                                 ReplicaReadReply, ForwardRequest, ForwardReply>;
+
+// A short, stable description for traces and logs ("replica-write op=3 b/k").
 std::string describe(const PeerMessage& message);
 
 }  // namespace ringkv::core

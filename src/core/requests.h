@@ -20,6 +20,14 @@ struct ClientRequest {
   std::string key;
   std::string context;  // Encoded ReadContext from an earlier get; empty for a blind write.
   std::string value;    // Put only.
+  // Put/delete without a context: when true, the write supersedes every version the coordinator
+  // knows (Redis SET/DEL semantics); when false, a context-less write becomes a sibling of what
+  // is there. Truly concurrent writes still become siblings either way.
+  bool supersede_known = false;
+  // Per-request overrides of the bucket's quorum settings and the request timeout (0: default).
+  std::uint32_t r = 0;
+  std::uint32_t w = 0;
+  std::uint32_t timeout_ms = 0;
 };
 
 struct ClientReply {

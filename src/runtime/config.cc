@@ -9,6 +9,44 @@
 
 namespace ringkv::runtime {
 
+Result<std::vector<PeerSpec>> parse_peers(const std::string& peers) {
+  std::vector<PeerSpec> result;
+  std::size_t start = 0;
+  while (start < peers.size()) {
+    std::size_t end = peers.find(',', start);
+    if (end == std::string::npos) end = peers.size();
+    const std::string entry = peers.substr(start, end - start);
+    start = end + 1;
+    if (entry.empty()) continue;
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Status::invalid_argument("peers entry '" + entry + "' must be ID=HOST:PORT[@WEIGHT]");
+    }
+    PeerSpec spec;
+    spec.id = entry.substr(0, equals);
+    std::string address = entry.substr(equals + 1);
+    if (const auto at = address.rfind('@'); at != std::string::npos) {
+      const std::string weight = address.substr(at + 1);
+      if (weight.empty() || weight.size() > 4 ||
+          weight.find_first_not_of("0123456789") != std::string::npos || std::stoul(weight) == 0) {
+        return Status::invalid_argument("peers entry '" + entry + "' has an invalid weight '" +
+                                        weight + "' (an integer from 1 to 9999)");
+      }
+      spec.weight = static_cast<std::uint32_t>(std::stoul(weight));
+      address = address.substr(0, at);
+    }
+    if (auto parsed = parse_host_port(address, "peers entry '" + entry + "'"); !parsed.is_ok()) {
+      return parsed.status();
+    }
+    spec.address = address;
+    for (const auto& other : result) {
+      if (other.id == spec.id) return Status::invalid_argument("peers lists " + spec.id + " twice");
+    }
+    result.push_back(std::move(spec));
+  }
+  return result;
+}
+
 Status ServerConfig::validate() const {
   if (node_id.empty()) return Status::invalid_argument("node_id must not be empty");
   if (node_id.size() > 64 || node_id.find_first_of(" \t\n=,@:") != std::string::npos) {
@@ -40,6 +78,27 @@ Status ServerConfig::validate() const {
   if (tick_interval_ms == 0 || tick_interval_ms > 60'000) {
     return Status::invalid_argument("tick_interval_ms must be in [1, 60000]");
   }
+  auto peer_list = parse_peers(peers);
+  if (!peer_list.is_ok()) return peer_list.status();
+  if (!peer_list->empty()) {
+    bool listed = false;
+    for (const auto& peer : *peer_list) listed = listed || peer.id == node_id;
+    if (!listed) {
+      return Status::invalid_argument("node_id " + node_id +
+                                      " must be one of the peers (the list names every member)");
+    }
+  }
+  if (!resp_listen.empty()) {
+    if (auto address = parse_host_port(resp_listen, "resp_listen"); !address.is_ok()) {
+      return address.status();
+    }
+  }
+  if (request_timeout_ms == 0 || request_timeout_ms > 600'000) {
+    return Status::invalid_argument("request_timeout_ms must be in [1, 600000]");
+  }
+  if (n < 1 || n > 16) return Status::invalid_argument("n must be in [1, 16]");
+  if (r < 1 || r > n) return Status::invalid_argument("r must be in [1, n]");
+  if (w < 1 || w > n) return Status::invalid_argument("w must be in [1, n]");
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (!kLevels.contains(log_level)) {
     return Status::invalid_argument("log_level must be one of trace, debug, info, warn, error");
@@ -63,6 +122,26 @@ Status read_string(const toml::node& node, const std::string& name, std::string&
   const auto value = node.value<std::string>();
   if (!value) return Status::invalid_argument("setting " + name + " must be a string");
   out = *value;
+  return Status::ok();
+}
+
+// `peers` is a string ("n1=a:1,n2=b:2") or an array of such entries.
+Status read_peers(const toml::node& node, std::string& out) {
+  if (const auto text = node.value<std::string>()) {
+    out = *text;
+    return Status::ok();
+  }
+  const toml::array* array = node.as_array();
+  if (array == nullptr) {
+    return Status::invalid_argument("setting peers must be a string or an array of strings");
+  }
+  out.clear();
+  for (const auto& element : *array) {
+    const auto entry = element.value<std::string>();
+    if (!entry) return Status::invalid_argument("setting peers must hold strings");
+    if (!out.empty()) out += ",";
+    out += *entry;
+  }
   return Status::ok();
 }
 
@@ -91,6 +170,18 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
       status = read_string(node, name, config.sync);
     } else if (name == "log_level") {
       status = read_string(node, name, config.log_level);
+    } else if (name == "resp_listen") {
+      status = read_string(node, name, config.resp_listen);
+    } else if (name == "peers") {
+      status = read_peers(node, config.peers);
+    } else if (name == "request_timeout_ms") {
+      status = read_integer(node, name, config.request_timeout_ms);
+    } else if (name == "n") {
+      status = read_integer(node, name, config.n);
+    } else if (name == "r") {
+      status = read_integer(node, name, config.r);
+    } else if (name == "w") {
+      status = read_integer(node, name, config.w);
     } else if (name == "value_max_bytes") {
       status = read_integer(node, name, config.value_max_bytes);
     } else if (name == "partition_count") {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/host_port.h"
 #include "common/limits.h"
@@ -23,10 +24,26 @@ struct ServerConfig {
   std::uint32_t partition_count = 256;
   std::uint32_t tick_interval_ms = 100;
   std::string log_level = "info";  // trace | debug | info | warn | error
+  // The static cluster: "id=HOST:PORT[@WEIGHT],..." in join order, the same on every node.
+  // Empty: a cluster of this node alone.
+  std::string peers;
+  std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
+  std::uint32_t request_timeout_ms = 2000;
+  std::uint32_t n = 3;  // Default bucket: replicas, read quorum, write quorum.
+  std::uint32_t r = 2;
+  std::uint32_t w = 2;
 
   // Rejects bad settings; the message names the setting and what is accepted.
   Status validate() const;
 };
+
+struct PeerSpec {
+  std::string id;
+  std::string address;  // HOST:PORT
+  std::uint32_t weight = 1;
+};
+// Parses the `peers` setting; errors name the offending entry.
+Result<std::vector<PeerSpec>> parse_peers(const std::string& peers);
 
 // Reads the TOML file at `path` over the defaults in `config`. Unknown settings are errors (a
 // typo must not silently fall back to a default).

@@ -5,12 +5,16 @@
 #include <array>
 #include <chrono>
 #include <random>
+#include <map>
 #include <unordered_map>
 
 #include "api/frame_codec.h"
 #include "api/native_codec.h"
 #include "core/node.h"
 #include "common/asio.h"
+#include "runtime/peer_link.h"
+#include "runtime/resp_server.h"
+#include "runtime/request_sink.h"
 #include "storage/engine.h"
 
 namespace ringkv::runtime {
@@ -31,7 +35,7 @@ std::uint64_t seed_from_os() {
 
 class Session;
 
-class Server::Impl {
+class Server::Impl : public RequestSink {
  public:
   explicit Impl(ServerConfig config)
       : config_(std::move(config)),
@@ -47,16 +51,13 @@ class Server::Impl {
   }
   std::uint16_t port() const { return port_; }
 
-  // Called by sessions on the event-loop thread.
-  void submit(const std::shared_ptr<Session>& session, core::ClientRequest request);
+  // Called by front ends on the event-loop thread.
+  void submit(core::ClientRequest request, ReplyCallback on_reply) override;
+  void deliver_peer_message(api::PeerDelivery delivery);
+  wire::Response cluster_info(std::uint64_t request_id) const;
   std::size_t frame_max_bytes() const { return limits::frame_max_bytes(config_.value_max_bytes); }
 
  private:
-  struct InflightRequest {
-    std::weak_ptr<Session> session;
-    std::uint64_t client_request_id;
-    core::ClientOp op;
-  };
 
   void accept();
   void drain();
@@ -78,11 +79,14 @@ class Server::Impl {
   std::unique_ptr<storage::Engine> engine_;
   std::unique_ptr<core::Node> node_;
   std::uint64_t next_request_id_ = 1;
-  std::unordered_map<std::uint64_t, InflightRequest> inflight_;
+  std::unordered_map<std::uint64_t, ReplyCallback> inflight_;
+  std::map<core::NodeId, std::shared_ptr<PeerLink>> peer_links_;
+  std::vector<PeerSpec> peer_specs_;
   std::vector<std::weak_ptr<Session>> sessions_;
   std::uint16_t port_ = 0;
   std::uint64_t tick_at_ms_ = 0;
   bool stopping_ = false;
+  std::unique_ptr<RespServer> resp_server_;  // Declared last: destroyed before what it uses.
 };
 
 // One client connection: reads frames, submits requests, writes responses in any order (each
@@ -135,19 +139,38 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (!frame->has_value()) break;
       std::uint64_t request_id = 0;
-      auto request = api::parse_request(**frame, &request_id);
-      if (!request.is_ok()) {
-        fail(request_id, request.status());
+      auto incoming = api::parse_incoming(**frame, &request_id);
+      if (!incoming.is_ok()) {
+        fail(request_id, incoming.status());
         return;
       }
-      ++inflight_;
-      server_.submit(shared_from_this(), std::move(request).value());
+      if (auto* request = std::get_if<core::ClientRequest>(&*incoming)) {
+        submit(std::move(*request));
+      } else if (auto* query = std::get_if<api::ClusterInfoQuery>(&*incoming)) {
+        respond(server_.cluster_info(query->request_id));
+      } else {
+        server_.deliver_peer_message(std::get<api::PeerDelivery>(std::move(*incoming)));
+      }
     }
     if (inflight_ >= kInflightPerConnectionMax) {
       paused_ = true;  // request_done() resumes reading.
       return;
     }
     read();
+  }
+
+  void submit(core::ClientRequest request) {
+    ++inflight_;
+    const std::uint64_t client_request_id = request.request_id;
+    const core::ClientOp op = request.op;
+    server_.submit(std::move(request), [weak = weak_from_this(), client_request_id,
+                                        op](core::ClientReply reply) {
+      auto self = weak.lock();
+      if (!self) return;
+      reply.request_id = client_request_id;
+      self->respond(api::to_response(reply, op));
+      self->request_done();
+    });
   }
 
   // Answers a frame we cannot trust and closes the connection once the answer is written: the
@@ -204,6 +227,15 @@ Status Server::Impl::open() {
   node_config.partition_count = config_.partition_count;
   node_config.value_max_bytes = config_.value_max_bytes;
   node_config.tick_interval_ms = config_.tick_interval_ms;
+  node_config.request_timeout_ms = config_.request_timeout_ms;
+  node_config.default_bucket = core::BucketProperties{config_.n, config_.r, config_.w};
+  peer_specs_ = parse_peers(config_.peers).value();
+  for (const auto& peer : peer_specs_) {
+    node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
+    if (peer.id == config_.node_id) continue;
+    peer_links_[peer.id] = std::make_shared<PeerLink>(
+        io_, peer.id, parse_host_port(peer.address, "peers").value());
+  }
   node_ = std::make_unique<core::Node>(node_config, *engine_, random_);
   RINGKV_RETURN_IF_ERROR(node_->start(now_ms()));
   drain();
@@ -220,6 +252,10 @@ Status Server::Impl::open() {
   if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
   if (error) return Status::io_error("cannot listen on " + config_.listen + ": " + error.message());
   port_ = acceptor_.local_endpoint().port();
+  if (!config_.resp_listen.empty()) {
+    resp_server_ = std::make_unique<RespServer>(io_, *this, config_.value_max_bytes);
+    RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
+  }
   spdlog::info("node {} (actor {:016x}) listening on {}:{} engine={} sync={} data_dir={}",
                config_.node_id, node_->actor_id(), address->host, port_, config_.engine,
                config_.sync, config_.data_dir);
@@ -243,12 +279,56 @@ void Server::Impl::accept() {
   });
 }
 
-void Server::Impl::submit(const std::shared_ptr<Session>& session, core::ClientRequest request) {
+void Server::Impl::submit(core::ClientRequest request, ReplyCallback on_reply) {
+  if (stopping_) {
+    core::ClientReply reply;
+    reply.status = Status::unavailable("node " + config_.node_id + " is shutting down");
+    on_reply(std::move(reply));
+    return;
+  }
   const std::uint64_t id = next_request_id_++;
-  inflight_[id] = InflightRequest{session, request.request_id, request.op};
+  inflight_.emplace(id, std::move(on_reply));
   request.request_id = id;
   node_->on_client_request(std::move(request), now_ms());
   drain();
+}
+
+void Server::Impl::deliver_peer_message(api::PeerDelivery delivery) {
+  if (stopping_) return;
+  // Only members may speak for themselves; anything else is dropped (and logged once in a while).
+  if (!peer_links_.contains(delivery.from)) {
+    spdlog::warn("dropping a message from unknown node '{}'", delivery.from);
+    return;
+  }
+  node_->on_peer_message(delivery.from, delivery.message, now_ms());
+  drain();
+}
+
+wire::Response Server::Impl::cluster_info(std::uint64_t request_id) const {
+  wire::Response response;
+  response.set_protocol_version(api::kProtocolVersion);
+  response.set_request_id(request_id);
+  auto* info = response.mutable_cluster_info();
+  const core::Ring& ring = node_->ring();
+  info->set_partition_count(ring.partition_count());
+  info->set_default_n(config_.n);
+  std::map<core::NodeId, std::uint32_t> index;
+  if (peer_specs_.empty()) {
+    auto* member = info->add_members();
+    member->set_id(config_.node_id);
+    member->set_address(config_.listen);
+    member->set_weight(1);
+    index[config_.node_id] = 0;
+  }
+  for (const auto& peer : peer_specs_) {
+    index[peer.id] = static_cast<std::uint32_t>(info->members_size());
+    auto* member = info->add_members();
+    member->set_id(peer.id);
+    member->set_address(peer.address);
+    member->set_weight(peer.weight);
+  }
+  for (const auto& owner : ring.owners()) info->add_partition_owners(index.at(owner));
+  return response;
 }
 
 // Applies the node's effects in the order effects.h documents.
@@ -273,18 +353,19 @@ void Server::Impl::drain() {
       } else if (auto* reply = std::get_if<core::ReplyEffect>(&effect)) {
         auto it = inflight_.find(reply->reply.request_id);
         if (it == inflight_.end()) continue;
-        InflightRequest request = it->second;
+        ReplyCallback on_reply = std::move(it->second);
         inflight_.erase(it);
-        if (auto session = request.session.lock()) {
-          core::ClientReply client_reply = std::move(reply->reply);
-          client_reply.request_id = request.client_request_id;
-          session->respond(api::to_response(client_reply, request.op));
-          session->request_done();
-        }
+        on_reply(std::move(reply->reply));
       } else if (auto* timer = std::get_if<core::TimerEffect>(&effect)) {
         arm_tick(timer->at_ms);
-      } else if (std::holds_alternative<core::SendEffect>(effect)) {
-        // A single node has no peers to send to; the transport arrives with replication.
+      } else if (auto* send = std::get_if<core::SendEffect>(&effect)) {
+        auto link = peer_links_.find(send->to);
+        if (link == peer_links_.end()) continue;
+        std::string payload;
+        api::make_peer_frame(config_.node_id, send->message).SerializeToString(&payload);
+        std::string frame;
+        api::append_frame(frame, payload);
+        link->second->send(std::move(frame));
       }
     }
   }
@@ -313,6 +394,8 @@ void Server::Impl::shutdown(const std::string& reason) {
   for (auto& weak : sessions_) {
     if (auto session = weak.lock()) session->close();
   }
+  for (auto& [id, link] : peer_links_) link->close();
+  if (resp_server_) resp_server_->close();
 }
 
 Status Server::Impl::run() {
@@ -325,6 +408,7 @@ Status Server::Impl::run() {
   Status status = engine_->flush();
   io_.restart();
   io_.poll();  // Run the completions flush() posted.
+  resp_server_.reset();
   node_.reset();
   engine_.reset();
   spdlog::info("node {} stopped", config_.node_id);

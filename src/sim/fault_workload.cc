@@ -55,6 +55,7 @@ void FaultWorkload::inject() {
 
 void FaultWorkload::stop() {
   sim_.heal();
+  sim_.set_network_faults(0.0, 0.0);
   for (const auto& id : sim_.node_ids()) sim_.restart(id);
 }
 

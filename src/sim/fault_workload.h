@@ -25,7 +25,7 @@ class FaultWorkload {
   FaultWorkload(Simulator& sim, FaultWorkloadConfig config) : sim_(sim), config_(config) {}
 
   void start();
-  void stop();  // Heal and restart everything.
+  void stop();  // Heal, stop message loss and restart everything.
   std::uint64_t faults_injected() const { return faults_; }
 
  private:

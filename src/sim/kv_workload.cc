@@ -9,11 +9,11 @@ KvWorkload::KvWorkload(Simulator& sim, KvWorkloadConfig config)
   assert(config_.clients > 0 && config_.keys > 0);
 }
 
-const core::NodeId& KvWorkload::home_of(const std::string& key) const {
-  // Until replication exists, each key lives on one node, chosen by its number.
+const core::NodeId& KvWorkload::pick_node() {
+  // Any node may coordinate any request; clients pick one at random, as a load balancer would.
   const auto& ids = sim_.node_ids();
   assert(!ids.empty());
-  return ids[std::stoul(key.substr(1)) % ids.size()];
+  return ids[sim_.random().uniform(ids.size())];
 }
 
 void KvWorkload::start() {
@@ -38,7 +38,7 @@ void KvWorkload::run_cycle(int client, int cycle) {
   get.op = core::ClientOp::kGet;
   get.bucket = "default";
   get.key = key;
-  sim_.submit(home_of(key), get, [this, client, cycle, key](const core::ClientReply& read) {
+  sim_.submit(pick_node(), get, [this, client, cycle, key](const core::ClientReply& read) {
     if (!read.status.is_ok()) {
       ++failed_;
       finish_cycle(client, cycle);
@@ -52,7 +52,7 @@ void KvWorkload::run_cycle(int client, int cycle) {
     put.key = key;
     put.context = read.context;
     put.value = value;
-    sim_.submit(home_of(key), put, [this, client, cycle, value](const core::ClientReply& write) {
+    sim_.submit(pick_node(), put, [this, client, cycle, value](const core::ClientReply& write) {
       if (write.status.is_ok()) {
         writes_[value].acknowledged = true;
         ++acknowledged_;
@@ -74,7 +74,8 @@ Status KvWorkload::check() {
     get.op = core::ClientOp::kGet;
     get.bucket = "default";
     get.key = key;
-    sim_.submit(home_of(key), get, [&, key](const core::ClientReply& read) {
+    get.r = config_.final_read_r;  // Read every replica: all surviving versions.
+    sim_.submit(pick_node(), get, [&, key](const core::ClientReply& read) {
       --outstanding;
       if (!read.status.is_ok()) {
         failure = Status::internal("final read of " + key + " failed: " + read.status.to_string());

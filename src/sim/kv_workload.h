@@ -23,6 +23,7 @@ struct KvWorkloadConfig {
   int keys = 8;
   int cycles_per_client = 50;
   std::uint64_t think_time_ms_max = 20;
+  std::uint32_t final_read_r = 3;  // The checker's final reads wait for this many replicas.
 };
 
 class KvWorkload {
@@ -32,7 +33,7 @@ class KvWorkload {
   // Schedules every client's first cycle.
   void start();
   bool done() const { return finished_clients_ == config_.clients; }
-  // Reads every key from its node (all nodes must be up and healed) and judges the run.
+  // Reads every key from all its replicas (all nodes must be up and healed) and judges the run.
   Status check();
 
   std::uint64_t acknowledged_writes() const { return acknowledged_; }
@@ -45,7 +46,7 @@ class KvWorkload {
     bool acknowledged = false;
   };
 
-  const core::NodeId& home_of(const std::string& key) const;
+  const core::NodeId& pick_node();
   void run_cycle(int client, int cycle);
   void finish_cycle(int client, int cycle);
 

@@ -58,9 +58,11 @@ void Simulator::start_node(const core::NodeId& id) {
   SimNode& sim_node = nodes_.at(id);
   core::NodeConfig node_config = config_.node_template;
   node_config.node_id = id;
-  node_config.peers.clear();
-  for (const auto& other : node_ids_) {
-    if (other != id) node_config.peers.push_back(other);
+  if (node_config.members.empty()) {
+    // A static cluster of every node added, in the order they were added.
+    for (const auto& member : node_ids_) {
+      node_config.members.push_back({core::MembershipEvent::Kind::kJoin, member, 1});
+    }
   }
   ++sim_node.incarnation;
   sim_node.sync_scheduled = false;

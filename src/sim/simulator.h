@@ -35,7 +35,8 @@ struct SimConfig {
   double duplicate_probability = 0.0;
   std::uint64_t fsync_min_ms = 1;  // Delay from a write to the group fsync that covers it.
   std::uint64_t fsync_max_ms = 5;
-  core::NodeConfig node_template;  // node_id and peers are filled in per node.
+  // node_id is filled in per node; empty members become every node added, in order.
+  core::NodeConfig node_template;
 };
 
 using ReplyHandler = std::function<void(const core::ClientReply&)>;
@@ -45,8 +46,8 @@ class Simulator {
   explicit Simulator(SimConfig config);
   ~Simulator();
 
-  // Adds nodes and starts them; each lists every node known at its start as a peer, so add a
-  // static cluster in one call.
+  // Adds nodes and starts them. Unless node_template lists members, the cluster is every node
+  // added so far, so add a static cluster in one call.
   void add_nodes(const std::vector<core::NodeId>& ids);
   void add_node(const core::NodeId& id) { add_nodes({id}); }
   // Sends a client request to `node`; `on_reply` runs when the node replies (or at once with
@@ -63,6 +64,11 @@ class Simulator {
   // off from everyone.
   void partition(const std::vector<std::set<core::NodeId>>& groups);
   void heal();
+  // Changes message loss and duplication from now on (checkers run on a quiet network).
+  void set_network_faults(double drop_probability, double duplicate_probability) {
+    config_.drop_probability = drop_probability;
+    config_.duplicate_probability = duplicate_probability;
+  }
 
   // Processes events in time order until simulated time reaches `until_ms` or nothing is left.
   void run_until(std::uint64_t until_ms);

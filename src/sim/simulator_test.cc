@@ -23,6 +23,7 @@ SimConfig faulty_config(std::uint64_t seed) {
   config.latency_min_ms = 1;
   config.latency_max_ms = 30;
   config.node_template.tick_interval_ms = 50;
+  config.node_template.request_timeout_ms = 300;
   return config;
 }
 
@@ -36,7 +37,7 @@ RunResult run_scenario(std::uint64_t seed) {
   faults.start();
   sim.run_until(3'000);
   faults.stop();
-  sim.run_for(5'000);
+  sim.run_for(10'000);
   EXPECT_TRUE(workload.done()) << "seed " << seed;
   return RunResult{sim.trace_hash(), sim.events_processed(), workload.acknowledged_writes(),
                    workload.check()};

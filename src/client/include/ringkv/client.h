@@ -1,10 +1,15 @@
 // ringkv::client::Client: the C++ client library of ringkv.
 //
-// A client connects to a node over the native protocol and offers get (all sibling values plus
-// an opaque context), put (optionally with a read's context, superseding exactly what that read
-// saw) and delete. Contexts are opaque bytes: pass back what get returned.
+// A client connects to any node, fetches the cluster's membership and ring from it, and then
+// sends each request straight to a home replica of its key (zero hop): gets to the first
+// reachable home replica, puts to the replica named in the context (the one that answered the
+// read) or else the first. When a node does not answer, the client marks it down for a while and
+// falls back to the next home replica, then to any other node (which forwards the request).
 //
-// Thread-safety: a Client is not thread-safe; use one per thread. Calls block until the node
+// get returns all sibling values plus an opaque context; put and del with that context supersede
+// exactly what the read saw. Contexts are opaque bytes: pass back what get returned.
+//
+// Thread-safety: a Client is not thread-safe; use one per thread. Calls block until a node
 // answers or the timeout passes.
 #pragma once
 
@@ -23,6 +28,15 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{5000};
   std::size_t value_max_bytes = 1024 * 1024;  // Sizes responses the client will accept.
+  // false: send every request to the node given to connect() (it coordinates or forwards).
+  bool partition_aware = true;
+};
+
+// Per-request overrides of the bucket's quorum settings; 0 means the bucket's setting.
+struct RequestOptions {
+  std::uint32_t r = 0;
+  std::uint32_t w = 0;
+  std::uint32_t timeout_ms = 0;
 };
 
 struct GetResult {
@@ -32,6 +46,13 @@ struct GetResult {
   bool has_siblings() const { return values.size() > 1; }
 };
 
+struct Member {
+  std::string id;
+  std::string address;
+  std::uint32_t weight = 1;
+  std::uint32_t partitions = 0;
+};
+
 class Client {
  public:
   // `address` is HOST:PORT of any node.
@@ -39,10 +60,18 @@ class Client {
                                                  ClientOptions options = {});
   ~Client();
 
-  Result<GetResult> get(std::string_view bucket, std::string_view key);
+  Result<GetResult> get(std::string_view bucket, std::string_view key,
+                        const RequestOptions& options = {});
   Status put(std::string_view bucket, std::string_view key, std::string_view value,
-             std::string_view context = {});
-  Status del(std::string_view bucket, std::string_view key, std::string_view context = {});
+             std::string_view context = {}, const RequestOptions& options = {});
+  Status del(std::string_view bucket, std::string_view key, std::string_view context = {},
+             const RequestOptions& options = {});
+
+  // The cluster as fetched at connect(): members in join order with their partition counts.
+  const std::vector<Member>& members() const;
+  std::uint32_t partition_count() const;
+  // Owner (member id) of every partition, indexed by partition.
+  std::vector<std::string> partition_owners() const;
 
  private:
   class Impl;

@@ -1,0 +1,117 @@
+// Peer messages <-> protobuf (PeerEnvelope inside a Request frame).
+#include "api/native_codec.h"
+
+namespace ringkv::api {
+namespace {
+
+struct ToWire {
+  wire::PeerEnvelope& envelope;
+
+  void operator()(const core::Ping& m) const {
+    envelope.mutable_ping()->set_sequence(m.sequence);
+    envelope.mutable_ping()->set_sent_at_ms(m.sent_at_ms);
+  }
+  void operator()(const core::Pong& m) const {
+    envelope.mutable_pong()->set_sequence(m.sequence);
+    envelope.mutable_pong()->set_echoed_sent_at_ms(m.echoed_sent_at_ms);
+  }
+  void operator()(const core::ReplicaWrite& m) const {
+    auto* out = envelope.mutable_replica_write();
+    out->set_operation_id(m.operation_id);
+    out->set_bucket(m.bucket);
+    out->set_key(m.key);
+    out->set_object(m.object);
+  }
+  void operator()(const core::ReplicaWriteAck& m) const {
+    auto* out = envelope.mutable_replica_write_ack();
+    out->set_operation_id(m.operation_id);
+    if (!m.status.is_ok()) set_error(*out->mutable_error(), m.status);
+  }
+  void operator()(const core::ReplicaRead& m) const {
+    auto* out = envelope.mutable_replica_read();
+    out->set_operation_id(m.operation_id);
+    out->set_bucket(m.bucket);
+    out->set_key(m.key);
+  }
+  void operator()(const core::ReplicaReadReply& m) const {
+    auto* out = envelope.mutable_replica_read_reply();
+    out->set_operation_id(m.operation_id);
+    if (!m.status.is_ok()) set_error(*out->mutable_error(), m.status);
+    out->set_object(m.object);
+  }
+  void operator()(const core::ForwardRequest& m) const {
+    auto* out = envelope.mutable_forward_request();
+    out->set_forward_id(m.forward_id);
+    *out->mutable_request() = make_request(m.request);
+  }
+  void operator()(const core::ForwardReply& m) const {
+    auto* out = envelope.mutable_forward_reply();
+    out->set_forward_id(m.forward_id);
+    // The op only selects the result field; reply_from_wire reads values and context back.
+    *out->mutable_response() = to_response(m.reply, core::ClientOp::kGet);
+  }
+};
+
+}  // namespace
+
+wire::Request make_peer_frame(const core::NodeId& from, const core::PeerMessage& message) {
+  wire::Request request;
+  request.set_protocol_version(kProtocolVersion);
+  auto* envelope = request.mutable_peer();
+  envelope->set_from(from);
+  std::visit(ToWire{*envelope}, message);
+  return request;
+}
+
+Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
+  PeerDelivery delivery;
+  delivery.from = envelope.from();
+  if (delivery.from.empty()) return Status::corruption("peer message without a sender");
+  switch (envelope.body_case()) {
+    case wire::PeerEnvelope::kPing:
+      delivery.message = core::Ping{envelope.ping().sequence(), envelope.ping().sent_at_ms()};
+      break;
+    case wire::PeerEnvelope::kPong:
+      delivery.message =
+          core::Pong{envelope.pong().sequence(), envelope.pong().echoed_sent_at_ms()};
+      break;
+    case wire::PeerEnvelope::kReplicaWrite: {
+      const auto& m = envelope.replica_write();
+      delivery.message = core::ReplicaWrite{m.operation_id(), m.bucket(), m.key(), m.object()};
+      break;
+    }
+    case wire::PeerEnvelope::kReplicaWriteAck: {
+      const auto& m = envelope.replica_write_ack();
+      delivery.message = core::ReplicaWriteAck{m.operation_id(), status_from_wire(m.error())};
+      break;
+    }
+    case wire::PeerEnvelope::kReplicaRead: {
+      const auto& m = envelope.replica_read();
+      delivery.message = core::ReplicaRead{m.operation_id(), m.bucket(), m.key()};
+      break;
+    }
+    case wire::PeerEnvelope::kReplicaReadReply: {
+      const auto& m = envelope.replica_read_reply();
+      delivery.message =
+          core::ReplicaReadReply{m.operation_id(), status_from_wire(m.error()), m.object()};
+      break;
+    }
+    case wire::PeerEnvelope::kForwardRequest: {
+      const auto& m = envelope.forward_request();
+      auto request = request_from_wire(m.request());
+      if (!request.is_ok()) return request.status();
+      delivery.message = core::ForwardRequest{m.forward_id(), std::move(request).value()};
+      break;
+    }
+    case wire::PeerEnvelope::kForwardReply: {
+      const auto& m = envelope.forward_reply();
+      delivery.message = core::ForwardReply{m.forward_id(), reply_from_wire(m.response())};
+      break;
+    }
+    case wire::PeerEnvelope::BODY_NOT_SET:
+      return Status::unsupported("unknown peer message type from " + delivery.from);
+  }
+  return delivery;
+}
+
+}  // namespace ringkv::api

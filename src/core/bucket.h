@@ -1,0 +1,35 @@
+// Bucket properties: the replication and quorum settings of a namespace (DESIGN.md section 2).
+// Every bucket not configured otherwise uses the defaults (n=3, r=2, w=2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace ringkv::core {
+
+inline constexpr std::string_view kDefaultBucketName = "default";
+
+struct BucketProperties {
+  std::uint32_t n = 3;  // Replicas per key.
+  std::uint32_t r = 2;  // Replies a get waits for.
+  std::uint32_t w = 2;  // Durable acknowledgements a put waits for (the coordinator's included).
+
+  // 1 <= r, w <= n <= 16; the message names the bucket and the setting.
+  Status validate(const std::string& bucket) const;
+};
+
+// The quorum one request runs with: the bucket's settings, the request's overrides, and the
+// cluster size (a cluster of two nodes cannot keep three replicas).
+struct Quorum {
+  std::uint32_t n = 0;
+  std::uint32_t r = 0;
+  std::uint32_t w = 0;
+};
+
+// Errors name the override and the bound it broke ("r=4 exceeds n=3").
+Result<Quorum> effective_quorum(const BucketProperties& bucket, std::uint32_t r_override,
+                                std::uint32_t w_override, std::size_t cluster_size);
+
+}  // namespace ringkv::core

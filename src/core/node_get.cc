@@ -1,0 +1,133 @@
+// Get coordination (Dynamo paper section 4.5), the replica side of reads, and read repair
+// (section 4.7): after answering, the coordinator waits for the stragglers until the deadline and
+// sends the reconciled object to every replica whose copy differs from it.
+#include <algorithm>
+#include <cassert>
+
+#include "core/node.h"
+#include "core/version/context.h"
+
+namespace ringkv::core {
+
+void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
+                          std::vector<NodeId> replicas, std::uint64_t now_ms) {
+  const std::uint64_t operation_id = next_operation_id_++;
+  GetOperation get;
+  get.origin = std::move(origin);
+  get.bucket = request.bucket;
+  get.key = request.key;
+  get.replicas = std::move(replicas);
+  get.quorum = quorum;
+  get.deadline_ms = deadline_for(request, now_ms);
+  request_timer(get.deadline_ms);
+  const bool local = std::find(get.replicas.begin(), get.replicas.end(), config_.node_id) !=
+                     get.replicas.end();
+  for (const NodeId& replica : get.replicas) {
+    if (replica != config_.node_id) {
+      effects_.push_back(SendEffect{replica, ReplicaRead{operation_id, get.bucket, get.key}});
+    }
+  }
+  gets_.emplace(operation_id, std::move(get));
+  // Our own copy answers first; it counts towards R like any replica's.
+  if (local) record_read(operation_id, config_.node_id, read_local(request.bucket, request.key));
+}
+
+void Node::on_replica_read(const NodeId& from, const ReplicaRead& message) {
+  ReplicaReadReply reply;
+  reply.operation_id = message.operation_id;
+  if (message.key.empty() || message.key.size() > limits::kKeyMaxBytes || message.bucket.empty() ||
+      message.bucket.size() > limits::kBucketMaxBytes) {
+    reply.status = Status::invalid_argument("replica read with an invalid bucket or key");
+  } else {
+    auto object = read_local(message.bucket, message.key);
+    if (!object.is_ok()) {
+      reply.status = object.status();
+    } else if (!object->empty()) {
+      reply.object = object->encode();
+    }
+  }
+  effects_.push_back(SendEffect{from, std::move(reply)});
+}
+
+void Node::on_replica_read_reply(const NodeId& from, const ReplicaReadReply& message) {
+  auto it = gets_.find(message.operation_id);
+  if (it == gets_.end()) return;
+  if (!message.status.is_ok()) {
+    record_read(message.operation_id, from, message.status);
+  } else if (message.object.empty()) {
+    record_read(message.operation_id, from, VersionedObject());
+  } else {
+    record_read(message.operation_id, from, VersionedObject::decode(message.object));
+  }
+}
+
+void Node::record_read(std::uint64_t operation_id, const NodeId& replica,
+                       Result<VersionedObject> object) {
+  GetOperation& get = gets_.at(operation_id);
+  const bool asked = std::find(get.replicas.begin(), get.replicas.end(), replica) != get.replicas.end();
+  const bool duplicate = std::find(get.answered_in_order.begin(), get.answered_in_order.end(),
+                                   replica) != get.answered_in_order.end();
+  if (!asked || duplicate) return;  // Duplicated or unexpected messages change nothing.
+  get.answered_in_order.push_back(replica);
+  if (object.is_ok()) {
+    get.merged.merge_from(*object);
+    get.objects.emplace(replica, std::move(object).value());
+  } else {
+    ++get.failures;
+    get.last_error = object.status();
+  }
+  settle_get(operation_id, /*final=*/false);
+}
+
+void Node::settle_get(std::uint64_t operation_id, bool final) {
+  GetOperation& get = gets_.at(operation_id);
+  const auto replies = static_cast<std::uint32_t>(get.objects.size());
+  const auto total = static_cast<std::uint32_t>(get.replicas.size());
+  if (!get.replied && replies >= get.quorum.r) {
+    get.replied = true;
+    ClientReply reply;
+    reply.values = get.merged.live_values();
+    // The first replica to answer is the one to coordinate the next write (read-your-writes).
+    NodeId fastest;
+    for (const NodeId& id : get.answered_in_order) {
+      if (get.objects.contains(id)) {
+        fastest = id;
+        break;
+      }
+    }
+    reply.context = encode_context(ReadContext{get.merged.context(), fastest});
+    finish(get.origin, std::move(reply));
+  } else if (!get.replied && (final || total - get.failures < get.quorum.r)) {
+    get.replied = true;
+    ++stats_.timeouts;
+    std::string message = "only " + std::to_string(replies) + " of the r=" +
+                          std::to_string(get.quorum.r) + " required replicas answered";
+    message += final ? " within " + std::to_string(config_.request_timeout_ms) + " ms"
+                     : "; last error: " + get.last_error.to_string();
+    fail(get.origin, Status::unavailable(message));
+  }
+  if (final || get.answered_in_order.size() == total) {
+    if (get.replied && replies > 0) read_repair(get);
+    gets_.erase(operation_id);
+  }
+}
+
+void Node::read_repair(const GetOperation& operation) {
+  if (operation.merged.empty()) return;
+  for (const auto& [replica, object] : operation.objects) {
+    if (object == operation.merged) continue;
+    ++stats_.read_repairs;
+    if (replica == config_.node_id) {
+      // Merge into the current local copy: it may have changed since it was read.
+      auto local = read_local(operation.bucket, operation.key);
+      if (!local.is_ok()) continue;
+      local->merge_from(operation.merged);
+      persist_object(operation.bucket, operation.key, *local, NothingWaits{});
+    } else {
+      effects_.push_back(SendEffect{
+          replica, ReplicaWrite{0, operation.bucket, operation.key, operation.merged.encode()}});
+    }
+  }
+}
+
+}  // namespace ringkv::core

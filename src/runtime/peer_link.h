@@ -1,0 +1,55 @@
+// PeerLink: the persistent outbound TCP connection from this node to one other node. Messages are
+// one-way frames (the peer answers over its own link to us), so a link only writes. It connects
+// lazily, reconnects with capped exponential backoff after the peer restarts, and holds at most
+// kQueuedBytesMax of unsent frames: beyond that new messages are dropped and counted, which the
+// core tolerates like any message loss (requests time out, anti-entropy repairs).
+// Thread-safety: owned and used by the event-loop thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "common/asio.h"
+#include "common/host_port.h"
+
+namespace ringkv::runtime {
+
+class PeerLink : public std::enable_shared_from_this<PeerLink> {
+ public:
+  static constexpr std::size_t kQueuedBytesMax = 64 * 1024 * 1024;
+
+  PeerLink(asio::io_context& io, std::string peer_id, HostPort address);
+
+  // Queues one encoded frame (header included) for the peer.
+  void send(std::string frame);
+  void close();
+
+  std::uint64_t dropped_messages() const { return dropped_; }
+  bool connected() const { return connected_; }
+  const std::string& peer_id() const { return peer_id_; }
+
+ private:
+  void connect();
+  void schedule_reconnect();
+  void write();
+
+  asio::io_context& io_;
+  std::string peer_id_;
+  HostPort address_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer retry_timer_;
+  std::chrono::milliseconds backoff_{50};
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::string writing_;
+  bool connecting_ = false;
+  bool connected_ = false;
+  bool writing_in_progress_ = false;
+  bool closed_ = false;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace ringkv::runtime
