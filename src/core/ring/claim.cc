@@ -25,9 +25,10 @@ std::uint32_t key_cost(std::uint64_t key) {
 }  // namespace
 
 // The leaver's partitions filed by fresh spread delta, one bitset per delta, so that a leave
-// visits them in order of the least cost they could have (fresh delta, then index) and stops
-// as soon as nothing unvisited can beat the best found. Most partitions cost exactly their
-// bound, so a pick usually evaluates a handful instead of all the leaver holds.
+// visits them in order of the least delta they could have (fresh delta, then index) and stops
+// as soon as nothing unvisited can beat the best found. A receiver's delta usually equals the
+// fresh one (it owns nothing that close), so a pick evaluates a handful of partitions instead
+// of all the leaver holds.
 class RingClaim::DeltaBuckets {
  public:
   explicit DeltaBuckets(std::uint32_t partition_count)
@@ -210,16 +211,16 @@ std::uint32_t RingClaim::pick_from_most_loaded(Rank joiner) {
   // rank among them, and each donor's best partition heads its heap once its deferred
   // increases are settled; a donor whose head cannot beat the best so far is left unsettled.
   const std::uint64_t* keys = join_key_.data();
-  const std::uint64_t* heap_keys = heap_key_.data();
+  std::uint64_t* heap_keys = heap_key_.data();
   std::uint32_t best = kNoPartition;
   std::uint32_t best_cost = kNoCost;
   for (Rank r = top; r < ranks; ++r) {
     if (r == joiner || weights[r] == 0) continue;
     if (counts[r] * top_weight != top_count * weights[r]) continue;
     std::uint32_t first = partitions_[r].front();
-    if (key_cost(heap_keys[first]) >= best_cost) continue;
-    while (heap_key_[first] != keys[first]) {
-      heap_key_[first] = keys[first];
+    if (key_cost(heap_keys[first]) >= best_cost) continue;  // A lower bound of r's costs.
+    while (heap_keys[first] != keys[first]) {
+      heap_keys[first] = keys[first];
       heap_sift_down(r, 0);
       first = partitions_[r].front();
     }

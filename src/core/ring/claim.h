@@ -5,8 +5,8 @@
 // membership changes. The paper leaves open how a joiner picks its partitions; we take Riak's
 // answer: a joiner takes partitions from the most loaded members until it holds its share, and a
 // leaver's partitions go to the least loaded members. Each step moves one partition, so no
-// partition ever moves between two members that stay (minimal movement), and load stays within
-// one partition of even (balance).
+// partition ever moves between two members that stay (minimal movement), and load stays as even
+// as whole partitions allow (balance: with equal weights, counts differ by at most one).
 //
 // Which partition moves is chosen for spread, the other property section 6.2 cares about: a
 // preference list is short when every window of N = 3 consecutive partitions has distinct owners.

@@ -133,7 +133,7 @@ class ClaimModel {
 };
 
 RC_GTEST_PROP(RingClaimModel, IncrementalClaimEqualsBruteForceDefinition, ()) {
-  const std::uint32_t q = std::uint32_t{1} << *rc::gen::inRange(0, 9);
+  const std::uint32_t q = std::uint32_t{1} << *rc::gen::inRange(0, 8);
   const Rank ranks = 10;
   RingClaim claim(q, ranks);
   ClaimModel model(q, ranks);

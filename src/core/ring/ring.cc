@@ -1,7 +1,9 @@
 #include "core/ring/ring.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
+#include <cstddef>
 #include <set>
 #include <string>
 #include <utility>
@@ -120,19 +122,23 @@ Result<Ring> Ring::after(const MembershipEvent& event) const {
       check_event(event, weights_.contains(event.node), members_.size(), "membership event: "));
   // The claim depends only on the assignment, the weights and the order of node ids, all of
   // which this ring holds, so resuming here gives what replaying the whole history gives.
+  // Ranks are the members' indices, shifted by one past a joiner's place in id order.
   std::vector<NodeId> nodes = members_;
-  if (event.kind == MembershipEvent::Kind::kJoin) {
-    nodes.insert(std::lower_bound(nodes.begin(), nodes.end(), event.node), event.node);
-  }
   std::vector<std::uint32_t> weights;
-  weights.reserve(nodes.size());
-  for (const NodeId& node : nodes) {
-    const auto it = weights_.find(node);
-    weights.push_back(it == weights_.end() ? 0 : it->second);
+  weights.reserve(members_.size() + 1);
+  for (const auto& [node, weight] : weights_) weights.push_back(weight);  // Id order too.
+  auto joiner_rank = static_cast<RingClaim::Rank>(members_.size() + 1);   // None yet.
+  if (event.kind == MembershipEvent::Kind::kJoin) {
+    const auto at = std::lower_bound(nodes.begin(), nodes.end(), event.node);
+    joiner_rank = static_cast<RingClaim::Rank>(at - nodes.begin());
+    nodes.insert(at, event.node);
+    weights.insert(weights.begin() + joiner_rank, 0);
   }
   std::vector<RingClaim::Rank> owners;
   owners.reserve(partition_count_);
-  for (const NodeId& owner : owners_) owners.push_back(rank_of(nodes, owner));
+  for (const std::uint32_t index : owner_index_) {
+    owners.push_back(index >= joiner_rank ? index + 1 : index);
+  }
   RingClaim claim(std::move(weights), owners);
   apply(claim, nodes, event);
   return from_claim(claim, nodes);
@@ -176,22 +182,19 @@ std::vector<NodeId> Ring::preference_list(std::uint32_t partition, std::size_t c
   const std::size_t wanted = std::min(count, owning_member_count_);
   std::vector<NodeId> list;
   list.reserve(wanted);
-  // Short lists (N plus a few fallbacks) check distinctness by scanning what they hold; long ones
-  // mark members seen, so asking for every node costs O(Q), not O(Q * count).
+  // Short lists (N plus a few fallbacks) check distinctness by scanning what they hold, without
+  // allocating; long ones mark members seen, so asking for every node costs O(Q), not O(Q * n).
   constexpr std::size_t kScanMax = 8;
-  std::vector<std::uint32_t> taken;
+  std::array<std::uint32_t, kScanMax> taken{};
   std::vector<bool> seen;
-  if (wanted <= kScanMax) {
-    taken.reserve(wanted);
-  } else {
-    seen.assign(members_.size(), false);
-  }
+  if (wanted > kScanMax) seen.assign(members_.size(), false);
   const std::uint32_t mask = partition_count_ - 1;
   for (std::uint32_t step = 0; step < partition_count_ && list.size() < wanted; ++step) {
     const std::uint32_t index = owner_index_[(partition + step) & mask];
     if (wanted <= kScanMax) {
-      if (std::find(taken.begin(), taken.end(), index) != taken.end()) continue;
-      taken.push_back(index);
+      const auto end = taken.begin() + static_cast<std::ptrdiff_t>(list.size());
+      if (std::find(taken.begin(), end, index) != end) continue;
+      taken[list.size()] = index;
     } else {
       if (seen[index]) continue;
       seen[index] = true;

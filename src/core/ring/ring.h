@@ -5,7 +5,8 @@
 // replicated membership state). Replaying it gives every node the same ring without a leader:
 // the first member owns everything; a joiner takes partitions only from the most loaded members
 // (per unit of weight) until it holds its share, so no partition moves between old members; a
-// leaver's partitions go to the least loaded remaining members. Ties break by node id.
+// leaver's partitions go to the least loaded remaining members. Ties break by node id. Which
+// partitions move is chosen for spread, so preference lists stay short (core/ring/claim.h).
 // Thread-safety: an immutable value after build.
 #pragma once
 
@@ -32,8 +33,10 @@ struct MembershipEvent {
 
 class Ring {
  public:
-  // The largest Q accepted; Riak's largest recommended ring is 1024, so this leaves headroom.
-  static constexpr std::uint32_t kPartitionCountMax = std::uint32_t{1} << 16;
+  // The largest Q accepted. A join's claim work grows with Q times the member count and a leave's
+  // with the square of the leaver's share, so Q is bounded where a build stays in the tens of
+  // milliseconds; Riak, for comparison, advises rings of at most 1024 partitions.
+  static constexpr std::uint32_t kPartitionCountMax = std::uint32_t{1} << 12;
 
   // Replays `history` over `partition_count` partitions (a power of two). Errors: a join of a
   // node already present, a leave of an absent node, a weight of 0, leaving the ring empty.

@@ -157,8 +157,8 @@ TEST(RingClaim, JoinerOnlyTakesPartitions) {
 }
 
 TEST(RingClaim, LeaverOnlyGivesAwayItsOwnPartitions) {
-  std::printf("leaves from 16 equal nodes, Q=256\n");
-  std::printf("%8s %6s %8s %6s %6s\n", "leaver", "moved", "balance", "min", "max");
+  std::printf("leaves from 16 equal nodes, Q=256 (spread: fraction of ideal preference lists)\n");
+  std::printf("%8s %6s %8s %6s %6s %8s\n", "leaver", "moved", "balance", "min", "max", "spread");
   const std::vector<MembershipEvent> history = joins(16);
   const Ring before = build(256, history);
   for (const int leaver_index : {0, 7, 15}) {
@@ -175,8 +175,9 @@ TEST(RingClaim, LeaverOnlyGivesAwayItsOwnPartitions) {
     EXPECT_EQ(after.weights().count(leaver), 0u);
     const auto [least, most] = min_max_partitions(after);
     EXPECT_LE(most - least, 1u);
-    std::printf("%8s %6zu %8.3f %6u %6u\n", leaver.c_str(), changed.size(), balance(after), least,
-                most);
+    std::printf("%8s %6zu %8.3f %6u %6u %8.3f\n", leaver.c_str(), changed.size(), balance(after),
+                least, most, ideal_spread_fraction(after));
+    EXPECT_GE(ideal_spread_fraction(after), 0.9);
   }
 }
 
@@ -275,7 +276,25 @@ TEST(RingSpread, MostPreferenceListsEndAfterThreePartitions) {
       const double ideal = ideal_spread_fraction(ring);
       std::printf("%6u %6d %8.3f %10.3f\n", q, n, ideal, random_reference);
       EXPECT_GT(ideal, random_reference) << "Q=" << q << " n=" << n;
+      // From 8 nodes on, a join has room to keep every window of 3 distinct.
+      if (n >= 8) {
+        EXPECT_GE(ideal, 0.95) << "Q=" << q << " n=" << n;
+      }
     }
+  }
+}
+
+TEST(RingSpread, SurvivesChurn) {
+  // 32 joins, every fourth node leaves, 4 new nodes (one of weight 2) join.
+  std::vector<MembershipEvent> history = joins(32);
+  for (int i = 0; i < 32; i += 4) history.push_back(leave(node_name(i)));
+  for (int i = 40; i < 44; ++i) history.push_back(join(node_name(i), i == 41 ? 2 : 1));
+  for (const std::uint32_t q : {256u, 1024u}) {
+    const Ring ring = build(q, history);
+    std::printf("churn (32 joins, 8 leaves, 4 joins), Q=%u: spread %.3f, balance %.3f\n", q,
+                ideal_spread_fraction(ring), balance(ring));
+    EXPECT_GE(ideal_spread_fraction(ring), 0.9);
+    EXPECT_LE(balance(ring), 1.10);
   }
 }
 
@@ -323,7 +342,7 @@ TEST(RingBuild, RejectsBadHistoriesWithClearMessages) {
   const std::vector<Case> cases = {
       {100, joins(2), "partition_count 100 is not a power of two"},
       {0, joins(2), "partition_count 0 is not a power of two"},
-      {std::uint32_t{1} << 17, joins(2), "partition_count 131072 exceeds the maximum 65536"},
+      {std::uint32_t{1} << 13, joins(2), "partition_count 8192 exceeds the maximum 4096"},
       {64, {join("a"), join("a")}, "membership event 1: node \"a\" joins but is already a member"},
       {64, {join("a"), leave("b")}, "membership event 1: node \"b\" leaves but is not a member"},
       {64, {join("a"), join("b", 0)}, "membership event 1: node \"b\" joins with weight 0"},
