@@ -65,8 +65,8 @@ run get --server "$(address 1)" color
 
 if command -v redis-cli >/dev/null; then
   step "the same data through the Redis protocol"
-  printf '$ redis-cli -p %s SET session:9 active; GET session:9; GET color\n' "${base_port}"
   port=$((base_port + 100))
+  printf '$ redis-cli -p %s SET session:9 active; GET session:9; GET color\n' "$port"
   redis-cli -p "$port" SET session:9 active
   redis-cli -p "$port" GET session:9
   redis-cli -p "$port" GET color

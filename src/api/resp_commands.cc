@@ -257,6 +257,7 @@ RespCommandPlan plan_set(Args& args, const RespServerInfo&) {
   if (!options->only_if_absent && !options->only_if_present && !options->return_old) {
     plan.first.requests.push_back(make_put(std::move(args[1]), std::move(args[2]), "", true));
     plan.first.then = [](std::vector<ClientReply> replies) { return ok_or_error(replies); };
+    plan.ordered_write = true;
     return plan;
   }
   plan.first.requests.push_back(make_get(args[1]));

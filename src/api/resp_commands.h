@@ -66,6 +66,10 @@ struct RespCommandPlan {
   // (either one writes), so `SET k v` followed by a pipelined `GET k` reads v, as in Redis.
   std::vector<std::string> keys;
   bool writes = false;
+  // A single blind overwrite (plain SET): such writes of one key keep their order on their own
+  // (one coordinator applies them in submission order), so they may overlap each other, though
+  // not reads or other writes. This keeps `redis-benchmark -P 16 -t set` pipelined.
+  bool ordered_write = false;
 };
 
 // Plans one command (name and arguments as parsed). Never fails: errors become error replies.

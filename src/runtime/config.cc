@@ -71,8 +71,8 @@ Status ServerConfig::validate() const {
                                     std::to_string(limits::kValueMaxBytesCeiling) + "], got " +
                                     std::to_string(value_max_bytes));
   }
-  if (!core::is_power_of_two(partition_count) || partition_count > (1u << 16)) {
-    return Status::invalid_argument("partition_count must be a power of two up to 65536, got " +
+  if (!core::is_power_of_two(partition_count) || partition_count > 4096) {
+    return Status::invalid_argument("partition_count must be a power of two up to 4096, got " +
                                     std::to_string(partition_count));
   }
   if (tick_interval_ms == 0 || tick_interval_ms > 60'000) {

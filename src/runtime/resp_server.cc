@@ -98,6 +98,7 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
     api::RespStep step;
     std::vector<std::string> keys;
     bool writes = false;
+    bool ordered_write = false;
     std::vector<core::ClientReply> replies;  // Of the running step, in request order.
     std::size_t replies_missing = 0;
     bool done = false;
@@ -105,6 +106,7 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   struct KeyUse {
     std::size_t readers = 0;
     std::size_t writers = 0;
+    std::size_t ordered_writers = 0;  // Plain SETs: they may overlap each other.
   };
 
   void pump() {
@@ -152,7 +154,8 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
       ++server_->commands_processed;
       api::RespCommandPlan plan = api::plan_resp_command(std::move(**next), server_->info());
       const bool quit = plan.first.finished() && plan.first.close_connection;
-      commands_.push_back(Command{std::move(plan.first), std::move(plan.keys), plan.writes});
+      commands_.push_back(
+          Command{std::move(plan.first), std::move(plan.keys), plan.writes, plan.ordered_write});
       if (quit) stop_parsing_ = stop_reading_ = true;
     }
   }
@@ -173,15 +176,24 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
     for (const auto& key : command.keys) {
       const auto it = keys_in_use_.find(key);
       if (it == keys_in_use_.end()) continue;
-      if (it->second.writers > 0 || (command.writes && it->second.readers > 0)) return false;
+      const KeyUse& use = it->second;
+      if (use.writers > 0) return false;
+      if (!command.writes && use.ordered_writers > 0) return false;
+      if (command.writes && use.readers > 0) return false;
+      if (command.writes && !command.ordered_write && use.ordered_writers > 0) return false;
     }
     return true;
+  }
+
+  static std::size_t& counter(KeyUse& use, const Command& command) {
+    if (!command.writes) return use.readers;
+    return command.ordered_write ? use.ordered_writers : use.writers;
   }
 
   void acquire_keys(const Command& command) {
     for (const auto& key : command.keys) {
       KeyUse& use = keys_in_use_[key];
-      ++(command.writes ? use.writers : use.readers);
+      ++counter(use, command);
     }
   }
 
@@ -189,10 +201,12 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
     for (const auto& key : command.keys) {
       auto it = keys_in_use_.find(key);
       assert(it != keys_in_use_.end());
-      std::size_t& count = command.writes ? it->second.writers : it->second.readers;
+      std::size_t& count = counter(it->second, command);
       assert(count > 0);
       --count;
-      if (it->second.readers == 0 && it->second.writers == 0) keys_in_use_.erase(it);
+      if (it->second.readers == 0 && it->second.writers == 0 && it->second.ordered_writers == 0) {
+        keys_in_use_.erase(it);
+      }
     }
     if (!command.keys.empty()) pump_again_ = true;  // A waiting command may start now.
   }

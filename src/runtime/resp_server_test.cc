@@ -27,8 +27,8 @@ using namespace std::chrono_literals;
 
 // A map with the version semantics RESP relies on (a context names the version read; a write
 // with the current context or supersede_known replaces every value, any other adds a sibling).
-// A third of the replies come inside submit(), the rest after 0-2 ms; all are held until
-// release() while holding.
+// Requests are applied when taken; a third of the replies come inside submit(), the rest after
+// 0-2 ms; all requests are held (not applied) until release() while holding.
 class FakeSink : public RequestSink {
  public:
   FakeSink(asio::io_context& io, std::size_t value_max_bytes)
@@ -63,19 +63,22 @@ class FakeSink : public RequestSink {
     int version = 0;
   };
 
+  // Like a node, the sink applies requests in the order it takes them; only the replies come
+  // back in any order.
   void schedule(core::ClientRequest request, ReplyCallback on_reply) {
+    core::ClientReply reply = apply(request);
     if (random_() % 3 == 0) {
       // Some answers come inside submit(), as a node's do when it rejects a request outright.
       --in_flight;
-      on_reply(apply(request));
+      on_reply(std::move(reply));
       return;
     }
     auto timer =
         std::make_shared<asio::steady_timer>(io_, std::chrono::microseconds(random_() % 2000));
-    timer->async_wait([this, timer, request = std::move(request),
-                       on_reply = std::move(on_reply)](const boost::system::error_code&) {
+    timer->async_wait([this, timer, reply = std::move(reply),
+                       on_reply = std::move(on_reply)](const boost::system::error_code&) mutable {
       --in_flight;
-      on_reply(apply(request));
+      on_reply(std::move(reply));
     });
   }
 
