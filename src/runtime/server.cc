@@ -6,6 +6,8 @@
 #include <chrono>
 #include <random>
 #include <map>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "api/frame_codec.h"
@@ -86,6 +88,8 @@ class Server::Impl : public RequestSink {
   std::uint16_t port_ = 0;
   std::uint64_t tick_at_ms_ = 0;
   bool stopping_ = false;
+  std::uint64_t writing_token_ = 0;  // The persist token inside engine_->write(), else 0.
+  std::optional<Status> completed_inline_;
   std::unique_ptr<RespServer> resp_server_;  // Declared last: destroyed before what it uses.
 };
 
@@ -339,16 +343,33 @@ void Server::Impl::drain() {
     for (auto& effect : effects) {
       if (auto* persist = std::get_if<core::PersistEffect>(&effect)) {
         const std::uint64_t token = persist->token;
-        // Completions may run on the engine's group-commit thread: hop back to the loop.
-        const Status status = engine_->write(persist->batch, [this, token](Status result) {
-          asio::post(io_, [this, token, result = std::move(result)] {
-            node_->on_persisted(token, result);
-            drain();
-          });
-        });
+        // With nothing to sync (memory, sync=none) the engine completes inside write() on this
+        // thread: feed the completion straight back. Completions from the engine's group-commit
+        // thread hop back to the loop.
+        const auto caller = std::this_thread::get_id();
+        writing_token_ = token;
+        completed_inline_.reset();
+        const Status status =
+            engine_->write(persist->batch, [this, token, caller](Status result) {
+              // Only a completion of this very write, inside write(), is taken inline; flush()
+              // at shutdown also runs completions on this thread, later: those are posted.
+              if (std::this_thread::get_id() == caller && writing_token_ == token) {
+                completed_inline_ = std::move(result);
+                return;
+              }
+              asio::post(io_, [this, token, result = std::move(result)] {
+                node_->on_persisted(token, result);
+                drain();
+              });
+            });
+        writing_token_ = 0;
+        std::optional<Status> completed_inline = std::move(completed_inline_);
+        completed_inline_.reset();
         if (!status.is_ok()) {
           spdlog::error("storage write failed: {}", status.to_string());
           node_->on_persisted(token, status);
+        } else if (completed_inline) {
+          node_->on_persisted(token, *completed_inline);
         }
       } else if (auto* reply = std::get_if<core::ReplyEffect>(&effect)) {
         auto it = inflight_.find(reply->reply.request_id);

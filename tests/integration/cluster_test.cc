@@ -3,6 +3,9 @@
 // keep succeeding; every acknowledged write is read back.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
+
 #include "process_harness.h"
 #include "ringkv/client.h"
 
@@ -13,6 +16,7 @@ class ThreeNodeCluster : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int i = 0; i < 3; ++i) ports_.push_back(free_port());
+    for (int i = 0; i < 3; ++i) resp_ports_.push_back(free_port());
     std::string peers;
     for (int i = 0; i < 3; ++i) {
       if (i > 0) peers += ",";
@@ -23,7 +27,8 @@ class ThreeNodeCluster : public ::testing::Test {
       nodes_.push_back(std::make_unique<ServerProcess>(
           std::vector<std::string>{"--node-id", id, "--listen", address(i), "--data-dir",
                                    (dir_.path() / id).string(), "--peers", peers,
-                                   "--request-timeout-ms", "1000"},
+                                   "--request-timeout-ms", "1000", "--resp-listen",
+                                   "127.0.0.1:" + std::to_string(resp_ports_[i])},
           (dir_.path() / (id + ".log")).string()));
     }
     for (int i = 0; i < 3; ++i) {
@@ -33,8 +38,21 @@ class ThreeNodeCluster : public ::testing::Test {
 
   std::string address(int i) const { return "127.0.0.1:" + std::to_string(ports_[i]); }
 
+  // Runs redis-cli against node i's RESP port and returns its output.
+  std::string redis_cli(int i, const std::string& command) const {
+    const std::string line = "redis-cli -p " + std::to_string(resp_ports_[i]) + " " + command;
+    std::string output;
+    FILE* pipe = popen(line.c_str(), "r");
+    if (pipe == nullptr) return output;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+    pclose(pipe);
+    return output;
+  }
+
   TempDir dir_;
   std::vector<int> ports_;
+  std::vector<int> resp_ports_;
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
 };
 
@@ -61,6 +79,13 @@ TEST_F(ThreeNodeCluster, SurvivesTheLossOfOneNodeWithQuorumsOfTwo) {
     acknowledged.push_back(key);
   }
 
+  const bool have_redis_cli = std::filesystem::exists("/usr/bin/redis-cli");
+  if (have_redis_cli) {
+    EXPECT_EQ(redis_cli(0, "SET via-redis ok"), "OK\n");
+    EXPECT_EQ(redis_cli(2, "GET via-redis"), "ok\n");
+    EXPECT_EQ(redis_cli(1, "GET greeting"), "hello\n");
+  }
+
   nodes_[1]->kill_hard();
 
   for (int i = 0; i < 200; ++i) {
@@ -78,6 +103,12 @@ TEST_F(ThreeNodeCluster, SurvivesTheLossOfOneNodeWithQuorumsOfTwo) {
   EXPECT_EQ(run_ringkv({"put", "--server", address(0), "after-kill", "yes"}).exit_code, 0);
   CommandResult get = run_ringkv({"get", "--server", address(2), "after-kill"});
   EXPECT_NE(get.output.find("yes\n"), std::string::npos) << get.output;
+
+  if (have_redis_cli) {
+    EXPECT_EQ(redis_cli(2, "SET after-kill-redis yes"), "OK\n");
+    EXPECT_EQ(redis_cli(0, "GET after-kill-redis"), "yes\n");
+    EXPECT_EQ(redis_cli(0, "GET via-redis"), "ok\n");
+  }
 
   // Asking for all three replicas now fails clearly, naming how many answered.
   auto all = (*client)->get("default", "greeting", client::RequestOptions{.r = 3});
