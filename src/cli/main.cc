@@ -12,6 +12,7 @@
 
 #include "api/base64.h"
 #include "cli/bench/bench_command.h"
+#include "cli/cli_flags.h"
 #include "ringkv/client.h"
 #include "runtime/config.h"
 #include "runtime/server.h"
@@ -20,15 +21,7 @@ namespace {
 
 using ringkv::Status;
 
-// Adds an option reachable as --name_with_underscores and --name-with-dashes.
-template <typename T>
-CLI::Option* add_setting(CLI::App& app, const std::string& name, T& target,
-                         const std::string& help) {
-  std::string dashed = name;
-  std::replace(dashed.begin(), dashed.end(), '_', '-');
-  const std::string flags = dashed == name ? "--" + name : "--" + name + ",--" + dashed;
-  return app.add_option(flags, target, help);
-}
+using ringkv::cli::add_setting;
 
 struct ServeFlags {
   std::string config_path;

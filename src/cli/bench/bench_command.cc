@@ -1,5 +1,7 @@
 #include "cli/bench/bench_command.h"
 
+#include "cli/cli_flags.h"
+
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -44,15 +46,7 @@ class StopOnInterrupt {
   Handler previous_;
 };
 
-// Adds an option reachable as --name_with_underscores and --name-with-dashes, like main.cc.
-template <typename T>
-CLI::Option* add_setting(CLI::App& app, const std::string& name, T& target,
-                         const std::string& help) {
-  std::string dashed = name;
-  std::replace(dashed.begin(), dashed.end(), '_', '-');
-  const std::string flags = dashed == name ? "--" + name : "--" + name + ",--" + dashed;
-  return app.add_option(flags, target, help);
-}
+using cli::add_setting;
 
 ProgressCallback make_progress_printer() {
   // On a terminal the line is redrawn in place; in a log file each sample gets its own line.
