@@ -30,6 +30,8 @@ Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
   request.w = message.options().w();
   request.timeout_ms = message.options().timeout_ms();
   request.supersede_known = message.options().supersede_known();
+  request.pr = message.options().pr();
+  request.pw = message.options().pw();
   switch (message.op_case()) {
     case wire::Request::kGet:
       request.op = core::ClientOp::kGet;
@@ -113,8 +115,11 @@ wire::Request make_request(const core::ClientRequest& request) {
   wire::Request message;
   message.set_protocol_version(kProtocolVersion);
   message.set_request_id(request.request_id);
-  if (request.r != 0 || request.w != 0 || request.timeout_ms != 0 || request.supersede_known) {
+  if (request.r != 0 || request.w != 0 || request.timeout_ms != 0 || request.supersede_known ||
+      request.pr != 0 || request.pw != 0) {
     auto* options = message.mutable_options();
+    options->set_pr(request.pr);
+    options->set_pw(request.pw);
     options->set_r(request.r);
     options->set_w(request.w);
     options->set_timeout_ms(request.timeout_ms);

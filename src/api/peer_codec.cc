@@ -21,6 +21,7 @@ struct ToWire {
     out->set_bucket(m.bucket);
     out->set_key(m.key);
     out->set_object(m.object);
+    out->set_hint_for(m.hint_for);
   }
   void operator()(const core::ReplicaWriteAck& m) const {
     auto* out = envelope.mutable_replica_write_ack();
@@ -77,7 +78,8 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
       break;
     case wire::PeerEnvelope::kReplicaWrite: {
       const auto& m = envelope.replica_write();
-      delivery.message = core::ReplicaWrite{m.operation_id(), m.bucket(), m.key(), m.object()};
+      delivery.message =
+          core::ReplicaWrite{m.operation_id(), m.bucket(), m.key(), m.object(), m.hint_for()};
       break;
     }
     case wire::PeerEnvelope::kReplicaWriteAck: {

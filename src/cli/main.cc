@@ -55,6 +55,8 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
   if (given("n")) config.n = o.n;
   if (given("r")) config.r = o.r;
   if (given("w")) config.w = o.w;
+  if (given("hinted_handoff")) config.hinted_handoff = o.hinted_handoff;
+  if (given("hint_bytes_max")) config.hint_bytes_max = o.hint_bytes_max;
   if (Status status = config.validate(); !status.is_ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return 2;
@@ -213,6 +215,10 @@ int main(int argc, char** argv) {
   add_setting(*serve, "n", o.n, "Default bucket replicas (default 3)");
   add_setting(*serve, "r", o.r, "Default bucket read quorum (default 2)");
   add_setting(*serve, "w", o.w, "Default bucket write quorum (default 2)");
+  add_setting(*serve, "hinted_handoff", o.hinted_handoff,
+              "Sloppy quorum with hinted handoff: true | false (default true)");
+  add_setting(*serve, "hint_bytes_max", o.hint_bytes_max,
+              "Bound on hint storage per node (default 256 MiB)");
 
   ClientFlags get_flags, put_flags, del_flags;
   CLI::App* get = app.add_subcommand("get", "Read a key: its value or all siblings, and a context");

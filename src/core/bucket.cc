@@ -13,7 +13,8 @@ Status BucketProperties::validate(const std::string& bucket) const {
 }
 
 Result<Quorum> effective_quorum(const BucketProperties& bucket, std::uint32_t r_override,
-                                std::uint32_t w_override, std::size_t cluster_size) {
+                                std::uint32_t w_override, std::size_t cluster_size,
+                                std::uint32_t pr, std::uint32_t pw) {
   Quorum quorum;
   quorum.n = std::min<std::uint32_t>(bucket.n, static_cast<std::uint32_t>(cluster_size));
   if (r_override > bucket.n) {
@@ -27,6 +28,16 @@ Result<Quorum> effective_quorum(const BucketProperties& bucket, std::uint32_t r_
   // A quorum larger than the replicas that exist could never be met; it shrinks with the cluster.
   quorum.r = std::min(r_override != 0 ? r_override : bucket.r, quorum.n);
   quorum.w = std::min(w_override != 0 ? w_override : bucket.w, quorum.n);
+  if (pr > quorum.r) {
+    return Status::invalid_argument("pr=" + std::to_string(pr) + " exceeds r=" +
+                                    std::to_string(quorum.r));
+  }
+  if (pw > quorum.w) {
+    return Status::invalid_argument("pw=" + std::to_string(pw) + " exceeds w=" +
+                                    std::to_string(quorum.w));
+  }
+  quorum.pr = pr;
+  quorum.pw = pw;
   return quorum;
 }
 

@@ -26,10 +26,13 @@ struct Quorum {
   std::uint32_t n = 0;
   std::uint32_t r = 0;
   std::uint32_t w = 0;
+  std::uint32_t pr = 0;  // Of the r replies, how many must come from home replicas.
+  std::uint32_t pw = 0;  // Of the w acknowledgements, how many must come from home replicas.
 };
 
 // Errors name the override and the bound it broke ("r=4 exceeds n=3").
 Result<Quorum> effective_quorum(const BucketProperties& bucket, std::uint32_t r_override,
-                                std::uint32_t w_override, std::size_t cluster_size);
+                                std::uint32_t w_override, std::size_t cluster_size,
+                                std::uint32_t pr = 0, std::uint32_t pw = 0);
 
 }  // namespace ringkv::core

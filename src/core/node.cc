@@ -44,6 +44,10 @@ Status NodeConfig::validate() const {
   if (clock_entries_max < 1) return Status::invalid_argument("clock_entries_max must be >= 1");
   if (tick_interval_ms == 0) return Status::invalid_argument("tick_interval_ms must be >= 1");
   if (request_timeout_ms == 0) return Status::invalid_argument("request_timeout_ms must be >= 1");
+  if (hint_delivery_interval_ms == 0) {
+    return Status::invalid_argument("hint_delivery_interval_ms must be >= 1");
+  }
+  if (peer_down_after_ms == 0) return Status::invalid_argument("peer_down_after_ms must be >= 1");
   RINGKV_RETURN_IF_ERROR(default_bucket.validate(std::string(kDefaultBucketName)));
   for (const auto& [name, properties] : buckets) RINGKV_RETURN_IF_ERROR(properties.validate(name));
   if (!members.empty()) {
@@ -87,10 +91,21 @@ Status Node::start(std::uint64_t now_ms) {
     persists_.emplace(token, NothingWaits{});
     effects_.push_back(PersistEffect{token, std::move(batch)});
   }
+  RINGKV_RETURN_IF_ERROR(load_hint_totals());
   started_ = true;
   now_ms_ = now_ms;
+  started_at_ms_ = now_ms;
+  next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
   request_timer(now_ms + config_.tick_interval_ms);
   return Status::ok();
+}
+
+bool Node::believes_alive(const NodeId& node) const {
+  if (node == config_.node_id) return true;
+  auto it = last_heard_ms_.find(node);
+  // Until a peer has had time to answer our first pings, assume it is up.
+  const std::uint64_t heard = it == last_heard_ms_.end() ? started_at_ms_ : it->second;
+  return now_ms_ <= heard + config_.peer_down_after_ms;
 }
 
 const BucketProperties& Node::bucket_properties(const std::string& bucket) const {
@@ -159,7 +174,7 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
     return;
   }
   auto quorum = effective_quorum(bucket_properties(request.bucket), request.r, request.w,
-                                 ring_->weights().size());
+                                 ring_->weights().size(), request.pr, request.pw);
   if (!quorum.is_ok()) {
     fail(origin, quorum.status());
     return;
@@ -212,6 +227,7 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
 void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms) {
   assert(started_);
   now_ms_ = now_ms;
+  last_heard_ms_[from] = now_ms;
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{from, Pong{ping->sequence, ping->sent_at_ms}});
   } else if (std::holds_alternative<Pong>(message)) {
@@ -267,6 +283,10 @@ void Node::on_tick(std::uint64_t now_ms) {
   if (timer_at_ms_ != 0 && now_ms < timer_at_ms_) return;  // A stale timer; ours is later.
   timer_at_ms_ = 0;
   expire_operations(now_ms);
+  if (now_ms >= next_hint_delivery_ms_) {
+    next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
+    deliver_hints(now_ms);
+  }
   for (const auto& [id, weight] : ring_->weights()) {
     (void)weight;
     if (id == config_.node_id) continue;
@@ -298,6 +318,11 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (get.deadline_ms <= now_ms) expired.push_back(id);
   }
   for (std::uint64_t id : expired) settle_get(id, /*final=*/true);
+  expired.clear();
+  for (const auto& [id, delivery] : hint_deliveries_) {
+    if (delivery.deadline_ms <= now_ms) expired.push_back(id);
+  }
+  for (std::uint64_t id : expired) hint_deliveries_.erase(id);  // Sent again next round.
   expired.clear();
   for (const auto& [id, forward] : forwards_) {
     if (forward.deadline_ms <= now_ms) expired.push_back(id);

@@ -47,6 +47,15 @@ struct NodeConfig {
   std::size_t clock_entries_max = limits::kClockEntriesMaxDefault;
   std::uint64_t tick_interval_ms = 100;
   std::uint64_t request_timeout_ms = 2000;
+  // Sloppy quorum and hinted handoff (Dynamo section 4.6): writes for a home replica that is
+  // down go to the next healthy node of the preference list, which keeps them as hints.
+  bool hinted_handoff = true;
+  std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Per node; beyond it hints are refused.
+  std::uint64_t hint_delivery_interval_ms = 500;
+  std::size_t hints_per_delivery_max = 128;  // Hints sent per delivery round.
+  // A peer not heard from (any message, pings included) for this long is treated as down when
+  // choosing replicas. It never changes who owns data.
+  std::uint64_t peer_down_after_ms = 2000;
 
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
@@ -63,6 +72,9 @@ struct NodeStats {
   std::uint64_t replica_writes = 0;
   std::uint64_t pings_sent = 0;
   std::uint64_t pongs_received = 0;
+  std::uint64_t hints_stored = 0;     // Hint writes accepted for down replicas.
+  std::uint64_t hints_refused = 0;    // Refused because hint_bytes_max was reached.
+  std::uint64_t hints_delivered = 0;  // Acknowledged by their owner and deleted.
 };
 
 class Node {
@@ -86,8 +98,14 @@ class Node {
   const Ring& ring() const { return *ring_; }
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
-    return puts_.size() + gets_.size() + forwards_.size() + persists_.size();
+    return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
+           hint_deliveries_.size();
   }
+  // Hints this node holds for other nodes, and their bytes.
+  std::uint64_t hints_held() const { return hints_held_; }
+  std::uint64_t hint_bytes() const { return hint_bytes_; }
+  // Whether this node currently believes `node` is up (local view, see peer_down_after_ms).
+  bool believes_alive(const NodeId& node) const;
 
  private:
   // Where the answer to a request goes: a local client, or a node that forwarded it to us.
@@ -100,14 +118,21 @@ class Node {
   };
   using Origin = std::variant<ClientOrigin, ForwardOrigin>;
 
+  // Where a coordinator sends a write: a home replica, or a fallback holding a hint for one.
+  struct ReplicaTarget {
+    NodeId node;
+    NodeId hint_for;  // Empty: `node` is a home replica.
+  };
   struct PutOperation {
     Origin origin;
     std::string bucket, key;
     std::string object;  // The new version, encoded.
-    std::vector<NodeId> replicas;  // Home replicas other than this node.
+    std::vector<ReplicaTarget> replicas;  // Targets other than this node.
     Quorum quorum;
     std::uint32_t acks = 0;
+    std::uint32_t home_acks = 0;  // Acknowledgements from home replicas (this node included).
     std::uint32_t failures = 0;
+    std::uint32_t home_failures = 0;
     Status last_error;
     std::uint64_t deadline_ms = 0;
     bool replied = false;
@@ -124,6 +149,13 @@ class Node {
     std::uint64_t deadline_ms = 0;
     bool replied = false;
     VersionedObject merged;
+  };
+  // A hint sent to its owner, deleted once the owner acknowledged it durable.
+  struct HintDelivery {
+    NodeId owner;
+    std::string hint_key;
+    std::string object;  // As sent: a hint rewritten meanwhile is kept for the next round.
+    std::uint64_t deadline_ms = 0;
   };
   struct ForwardOperation {
     Origin origin;
@@ -168,6 +200,14 @@ class Node {
   void settle_put(std::uint64_t operation_id);
   void forward_put(ClientRequest request, Origin origin, const std::vector<NodeId>& replicas,
                    std::uint64_t now_ms);
+  std::vector<ReplicaTarget> write_targets(const std::string& bucket, const std::string& key,
+                                           const std::vector<NodeId>& home) const;
+
+  // node_hints.cc: hints kept for down replicas and their delivery.
+  void store_hint(const NodeId& from, const ReplicaWrite& message);
+  void deliver_hints(std::uint64_t now_ms);
+  bool on_hint_delivered(const NodeId& from, const ReplicaWriteAck& message);
+  Status load_hint_totals();
 
   // node_get.cc: get coordination, the replica side of reads, read repair.
   void coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
@@ -193,6 +233,12 @@ class Node {
   std::map<std::uint64_t, PutOperation> puts_;                  // By operation id.
   std::map<std::uint64_t, GetOperation> gets_;
   std::map<std::uint64_t, ForwardOperation> forwards_;
+  std::map<std::uint64_t, HintDelivery> hint_deliveries_;  // By operation id.
+  std::map<NodeId, std::uint64_t> last_heard_ms_;
+  std::uint64_t started_at_ms_ = 0;
+  std::uint64_t next_hint_delivery_ms_ = 0;
+  std::uint64_t hints_held_ = 0;
+  std::uint64_t hint_bytes_ = 0;
   std::vector<Effect> effects_;
   NodeStats stats_;
 };

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/key_position.h"
 #include "core/node.h"
 #include "core/version/context.h"
 
@@ -14,11 +15,20 @@ std::uint64_t Node::deadline_for(const ClientRequest& request, std::uint64_t now
 void Node::forward_put(ClientRequest request, Origin origin, const std::vector<NodeId>& replicas,
                        std::uint64_t now_ms) {
   assert(!replicas.empty());
-  // Prefer the replica that answered the client's read (read-your-writes), else the first.
+  // Prefer the replica that answered the client's read (read-your-writes), else the first one
+  // this node believes is up.
   NodeId target = replicas.front();
+  for (const NodeId& replica : replicas) {
+    if (believes_alive(replica)) {
+      target = replica;
+      break;
+    }
+  }
   if (auto context = decode_context(request.context); context.is_ok()) {
-    if (std::find(replicas.begin(), replicas.end(), context->coordinator_hint) != replicas.end()) {
-      target = context->coordinator_hint;
+    const auto& hint = context->coordinator_hint;
+    if (std::find(replicas.begin(), replicas.end(), hint) != replicas.end() &&
+        believes_alive(hint)) {
+      target = hint;
     }
   }
   ++stats_.forwarded;
@@ -27,6 +37,33 @@ void Node::forward_put(ClientRequest request, Origin origin, const std::vector<N
   forwards_.emplace(forward_id, ForwardOperation{std::move(origin), target, deadline});
   effects_.push_back(SendEffect{target, ForwardRequest{forward_id, std::move(request)}});
   request_timer(deadline);
+}
+
+std::vector<Node::ReplicaTarget> Node::write_targets(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::vector<NodeId>& home) const {
+  std::vector<ReplicaTarget> targets;
+  // Fallbacks: the rest of the preference list, in order, that this node believes are up.
+  std::vector<NodeId> fallbacks;
+  if (config_.hinted_handoff) {
+    const std::uint32_t partition =
+        partition_of(key_position(bucket, key), config_.partition_count);
+    const auto all = ring_->preference_list(partition, ring_->weights().size());
+    for (std::size_t i = home.size(); i < all.size(); ++i) {
+      if (believes_alive(all[i])) fallbacks.push_back(all[i]);
+    }
+  }
+  std::size_t next_fallback = 0;
+  for (const NodeId& replica : home) {
+    if (replica == config_.node_id) continue;
+    if (believes_alive(replica) || next_fallback == fallbacks.size()) {
+      // Up, or nobody to stand in for it: try it anyway, it may be back.
+      targets.push_back(ReplicaTarget{replica, {}});
+    } else {
+      targets.push_back(ReplicaTarget{fallbacks[next_fallback++], replica});
+    }
+  }
+  return targets;
 }
 
 void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quorum& quorum,
@@ -58,13 +95,12 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   object->prune(config_.clock_entries_max, {actor_id_});
 
   const std::uint64_t operation_id = next_operation_id_++;
-  std::erase(replicas, config_.node_id);
   PutOperation put;
   put.origin = std::move(origin);
   put.bucket = request.bucket;
   put.key = request.key;
   put.object = object->encode();
-  put.replicas = std::move(replicas);
+  put.replicas = write_targets(request.bucket, request.key, replicas);
   put.quorum = quorum;
   put.deadline_ms = deadline_for(request, now_ms);
   request_timer(put.deadline_ms);
@@ -83,22 +119,32 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
     return;
   }
   ++put.acks;
+  ++put.home_acks;
   // Only now that our own dot is durable may other replicas see it.
-  for (const NodeId& replica : put.replicas) {
-    effects_.push_back(SendEffect{replica, ReplicaWrite{operation_id, put.bucket, put.key, put.object}});
+  for (const ReplicaTarget& target : put.replicas) {
+    effects_.push_back(SendEffect{
+        target.node, ReplicaWrite{operation_id, put.bucket, put.key, put.object, target.hint_for}});
   }
   settle_put(operation_id);
 }
 
 void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message) {
   auto it = puts_.find(message.operation_id);
-  if (it == puts_.end()) return;  // Late: the operation is settled.
+  if (it == puts_.end()) {
+    on_hint_delivered(from, message);
+    return;  // Otherwise late: the operation is settled.
+  }
   PutOperation& put = it->second;
-  if (std::find(put.replicas.begin(), put.replicas.end(), from) == put.replicas.end()) return;
+  auto target = std::find_if(put.replicas.begin(), put.replicas.end(),
+                             [&](const ReplicaTarget& t) { return t.node == from; });
+  if (target == put.replicas.end()) return;
+  const bool home = target->hint_for.empty();
   if (message.status.is_ok()) {
     ++put.acks;
+    if (home) ++put.home_acks;
   } else {
     ++put.failures;
+    if (home) ++put.home_failures;
     put.last_error = message.status;
   }
   settle_put(message.operation_id);
@@ -107,10 +153,15 @@ void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& messa
 void Node::settle_put(std::uint64_t operation_id) {
   PutOperation& put = puts_.at(operation_id);
   const std::uint32_t total = static_cast<std::uint32_t>(put.replicas.size()) + 1;
-  if (!put.replied && put.acks >= put.quorum.w) {
+  std::uint32_t home_total = 1;
+  for (const ReplicaTarget& target : put.replicas) home_total += target.hint_for.empty() ? 1 : 0;
+  const bool met = put.acks >= put.quorum.w && put.home_acks >= put.quorum.pw;
+  const bool hopeless = total - put.failures < put.quorum.w ||
+                        home_total - put.home_failures < put.quorum.pw;
+  if (!put.replied && met) {
     put.replied = true;
     finish(put.origin, ClientReply{});
-  } else if (!put.replied && total - put.failures < put.quorum.w) {
+  } else if (!put.replied && hopeless) {
     put.replied = true;
     fail(put.origin, Status::unavailable("only " + std::to_string(put.acks) + " of the w=" +
                                          std::to_string(put.quorum.w) +
@@ -122,6 +173,10 @@ void Node::settle_put(std::uint64_t operation_id) {
 
 void Node::on_replica_write(const NodeId& from, const ReplicaWrite& message) {
   ++stats_.replica_writes;
+  if (!message.hint_for.empty() && message.hint_for != config_.node_id) {
+    store_hint(from, message);
+    return;
+  }
   // Peer input is validated like client input: a bad object is refused, never stored.
   Status status;
   if (message.key.empty() || message.key.size() > limits::kKeyMaxBytes || message.bucket.empty() ||

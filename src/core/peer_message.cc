@@ -8,7 +8,8 @@ struct Describe {
   std::string operator()(const Pong& m) const { return "pong seq=" + std::to_string(m.sequence); }
   std::string operator()(const ReplicaWrite& m) const {
     return "replica-write op=" + std::to_string(m.operation_id) + " " + m.bucket + "/" + m.key +
-           " bytes=" + std::to_string(m.object.size());
+           " bytes=" + std::to_string(m.object.size()) +
+           (m.hint_for.empty() ? "" : " hint-for=" + m.hint_for);
   }
   std::string operator()(const ReplicaWriteAck& m) const {
     return "replica-write-ack op=" + std::to_string(m.operation_id) + " " + m.status.to_string();

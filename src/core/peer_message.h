@@ -25,17 +25,22 @@ struct Pong {
 };
 
 // Coordinator -> replica: merge `object` (an encoded VersionedObject) into your copy, persist it
-// and acknowledge. operation_id 0 means no acknowledgement is wanted (read repair).
+// and acknowledge. operation_id 0 means no acknowledgement is wanted (read repair). A non-empty
+// `hint_for` asks a fallback node to keep the object as a hint for that home replica, which is
+// down (sloppy quorum, Dynamo section 4.6), until it can be handed back.
 struct ReplicaWrite {
   std::uint64_t operation_id = 0;
   std::string bucket;
   std::string key;
   std::string object;
+  NodeId hint_for;
 };
 struct ReplicaWriteAck {
   std::uint64_t operation_id = 0;
   Status status;
 };
+// Hint delivery uses ReplicaWrite/ReplicaWriteAck with operation ids from the deliverer's own
+// sequence; the deliverer deletes the hint only after the owner acknowledged it durable.
 
 // Coordinator -> replica: send me your copy of the key.
 struct ReplicaRead {

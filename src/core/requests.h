@@ -28,6 +28,9 @@ struct ClientRequest {
   std::uint32_t r = 0;
   std::uint32_t w = 0;
   std::uint32_t timeout_ms = 0;
+  // How many of the R replies / W acknowledgements must come from home replicas (not fallbacks).
+  std::uint32_t pr = 0;
+  std::uint32_t pw = 0;
 };
 
 struct ClientReply {

@@ -97,6 +97,7 @@ Status ServerConfig::validate() const {
     return Status::invalid_argument("request_timeout_ms must be in [1, 600000]");
   }
   if (n < 1 || n > 16) return Status::invalid_argument("n must be in [1, 16]");
+  if (hint_bytes_max < 4096) return Status::invalid_argument("hint_bytes_max must be >= 4096");
   if (r < 1 || r > n) return Status::invalid_argument("r must be in [1, n]");
   if (w < 1 || w > n) return Status::invalid_argument("w must be in [1, n]");
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
@@ -176,6 +177,15 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
       status = read_peers(node, config.peers);
     } else if (name == "request_timeout_ms") {
       status = read_integer(node, name, config.request_timeout_ms);
+    } else if (name == "hinted_handoff") {
+      const auto value = node.value<bool>();
+      if (!value) {
+        status = Status::invalid_argument("setting hinted_handoff must be true or false");
+      } else {
+        config.hinted_handoff = *value;
+      }
+    } else if (name == "hint_bytes_max") {
+      status = read_integer(node, name, config.hint_bytes_max);
     } else if (name == "n") {
       status = read_integer(node, name, config.n);
     } else if (name == "r") {

@@ -32,6 +32,8 @@ struct ServerConfig {
   std::uint32_t n = 3;  // Default bucket: replicas, read quorum, write quorum.
   std::uint32_t r = 2;
   std::uint32_t w = 2;
+  bool hinted_handoff = true;  // Sloppy quorum: fallbacks keep hints for down replicas.
+  std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Hint storage bound per node.
 
   // Rejects bad settings; the message names the setting and what is accepted.
   Status validate() const;

@@ -233,6 +233,8 @@ Status Server::Impl::open() {
   node_config.tick_interval_ms = config_.tick_interval_ms;
   node_config.request_timeout_ms = config_.request_timeout_ms;
   node_config.default_bucket = core::BucketProperties{config_.n, config_.r, config_.w};
+  node_config.hinted_handoff = config_.hinted_handoff;
+  node_config.hint_bytes_max = config_.hint_bytes_max;
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
