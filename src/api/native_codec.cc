@@ -53,7 +53,7 @@ Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
       return request;
     default:
       return Status::unsupported("unknown message type: the request carries no operation this "
-                                 "node knows (get, put, delete, cluster_info, peer)");
+                                 "node knows (get, put, delete, cluster_info, node_status, peer)");
   }
 }
 
@@ -71,6 +71,7 @@ Result<Incoming> parse_incoming(std::string_view payload, std::uint64_t* request
                                std::to_string(kProtocolVersion));
   }
   if (message.has_cluster_info()) return Incoming(ClusterInfoQuery{message.request_id()});
+  if (message.has_node_status()) return Incoming(NodeStatusQuery{message.request_id()});
   if (message.has_peer()) {
     auto delivery = peer_from_wire(message.peer());
     if (!delivery.is_ok()) return delivery.status();

@@ -21,12 +21,17 @@ inline constexpr std::string_view kDefaultBucket = "default";
 struct ClusterInfoQuery {
   std::uint64_t request_id = 0;
 };
+// A request for the node's own status (`ringkv status`).
+struct NodeStatusQuery {
+  std::uint64_t request_id = 0;
+};
 // A one-way message from another node.
 struct PeerDelivery {
   core::NodeId from;
   core::PeerMessage message;
 };
-using Incoming = std::variant<core::ClientRequest, ClusterInfoQuery, PeerDelivery>;
+using Incoming =
+    std::variant<core::ClientRequest, ClusterInfoQuery, NodeStatusQuery, PeerDelivery>;
 
 // Parses one frame payload. Errors: Corruption (not a Request message or a malformed peer
 // message), Unsupported (protocol version or message type unknown). The request id is kept even

@@ -2,6 +2,7 @@
 // one through the client library. Every setting of `serve` can come from the TOML file given with
 // --config and from a flag of the same name (flags win); flags accept '_' or '-' between words.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -179,6 +180,50 @@ int run_ring(const ClientFlags& flags, bool list_partitions) {
   return 0;
 }
 
+// Every member with its state, weight, ownership, hints and pending transfers; --json for tools.
+int run_status(const ClientFlags& flags, bool json) {
+  auto client = connect_or_exit(flags);
+  const auto statuses = client->status();
+  const std::uint32_t partitions = client->partition_count();
+  if (json) {
+    nlohmann::ordered_json members = nlohmann::ordered_json::array();
+    for (const auto& s : statuses) {
+      nlohmann::ordered_json counters = nlohmann::ordered_json::object();
+      for (const auto& [name, value] : s.counters) counters[name] = value;
+      members.push_back({{"id", s.member.id},
+                         {"address", s.member.address},
+                         {"state", s.reachable ? "up" : "down"},
+                         {"weight", s.member.weight},
+                         {"partitions", s.member.partitions},
+                         {"ownership", static_cast<double>(s.member.partitions) / partitions},
+                         {"hints_held", s.hints_held},
+                         {"hint_bytes", s.hint_bytes},
+                         {"transfers_pending", s.transfers_pending},
+                         {"actor_id", s.actor_id},
+                         {"uptime_ms", s.uptime_ms},
+                         {"peers_believed_down", s.peers_believed_down},
+                         {"counters", counters},
+                         {"error", s.error}});
+    }
+    nlohmann::ordered_json out = {{"partition_count", partitions}, {"members", members}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%-10s %-22s %-6s %6s %10s %8s %10s %10s  %s\n", "node", "address", "state",
+              "weight", "partitions", "share", "hints", "transfers", "sees down");
+  for (const auto& s : statuses) {
+    std::string down;
+    for (const auto& peer : s.peers_believed_down) down += (down.empty() ? "" : ",") + peer;
+    std::printf("%-10s %-22s %-6s %6u %10u %7.2f%% %10s %10s  %s\n", s.member.id.c_str(),
+                s.member.address.c_str(), s.reachable ? "up" : "down", s.member.weight,
+                s.member.partitions, 100.0 * s.member.partitions / partitions,
+                s.reachable ? std::to_string(s.hints_held).c_str() : "-",
+                s.reachable ? std::to_string(s.transfers_pending).c_str() : "-",
+                s.reachable ? (down.empty() ? "-" : down.c_str()) : s.error.c_str());
+  }
+  return 0;
+}
+
 void add_client_flags(CLI::App& command, ClientFlags& flags, bool with_context) {
   add_setting(command, "server", flags.server, "Node to talk to, HOST:PORT")->capture_default_str();
   add_setting(command, "bucket", flags.bucket, "Bucket (namespace) of the key")->capture_default_str();
@@ -242,6 +287,13 @@ int main(int argc, char** argv) {
   add_setting(*ring, "server", ring_flags.server, "Any node, HOST:PORT")->capture_default_str();
   ring->add_flag("--partitions", ring_partitions, "Also list the owner of every partition");
 
+  ClientFlags status_flags;
+  bool status_json = false;
+  CLI::App* status = app.add_subcommand("status", "Show every member: state, ownership, hints");
+  add_setting(*status, "server", status_flags.server, "Any node, HOST:PORT")
+      ->capture_default_str();
+  status->add_flag("--json", status_json, "Print JSON");
+
   ringkv::bench::BenchOptions bench_options;
   CLI::App* bench = ringkv::bench::add_bench_command(app, bench_options);
 
@@ -252,6 +304,7 @@ int main(int argc, char** argv) {
   if (put->parsed()) return run_write(put_flags, false);
   if (del->parsed()) return run_write(del_flags, true);
   if (ring->parsed()) return run_ring(ring_flags, ring_partitions);
+  if (status->parsed()) return run_status(status_flags, status_json);
   if (bench->parsed()) return ringkv::bench::run_bench(bench_options);
   return 2;
 }

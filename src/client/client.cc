@@ -76,6 +76,44 @@ class Client::Impl {
     return last;
   }
 
+  MemberStatus status_of(const Member& member) {
+    MemberStatus result;
+    result.member = member;
+    auto& connection = connection_to(member.address);
+    if (!connection.is_open()) {
+      if (Status status = connection.open(member.address, options_.connect_timeout);
+          !status.is_ok()) {
+        result.error = status.to_string();
+        return result;
+      }
+    }
+    wire::Request request;
+    request.set_protocol_version(api::kProtocolVersion);
+    request.mutable_node_status();
+    auto response = connection.call(request);
+    if (!response.is_ok()) {
+      result.error = response.status().to_string();
+      return result;
+    }
+    if (!response->has_node_status()) {
+      result.error = response->has_error() ? api::status_from_wire(response->error()).to_string()
+                                           : "no status in the answer";
+      return result;
+    }
+    const auto& status = response->node_status();
+    result.reachable = true;
+    result.actor_id = status.actor_id();
+    result.uptime_ms = status.uptime_ms();
+    result.hints_held = status.hints_held();
+    result.hint_bytes = status.hint_bytes();
+    result.transfers_pending = status.transfers_pending();
+    for (const auto& [name, value] : status.counters()) result.counters.emplace_back(name, value);
+    std::sort(result.counters.begin(), result.counters.end());
+    result.peers_believed_down.assign(status.peers_believed_down().begin(),
+                                      status.peers_believed_down().end());
+    return result;
+  }
+
   std::vector<Member> members_;
   std::uint32_t partition_count_ = 0;
   std::vector<std::uint32_t> owners_;  // Member index per partition.
@@ -220,6 +258,12 @@ Status Client::del(std::string_view bucket, std::string_view key, std::string_vi
 }
 
 const std::vector<Member>& Client::members() const { return impl_->members_; }
+
+std::vector<MemberStatus> Client::status() {
+  std::vector<MemberStatus> result;
+  for (const Member& member : impl_->members_) result.push_back(impl_->status_of(member));
+  return result;
+}
 std::uint32_t Client::partition_count() const { return impl_->partition_count_; }
 
 std::vector<std::string> Client::partition_owners() const {

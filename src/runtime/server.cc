@@ -1,5 +1,6 @@
 #include "runtime/server.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -57,6 +58,7 @@ class Server::Impl : public RequestSink {
   void submit(core::ClientRequest request, ReplyCallback on_reply) override;
   void deliver_peer_message(api::PeerDelivery delivery);
   wire::Response cluster_info(std::uint64_t request_id) const;
+  wire::Response node_status(std::uint64_t request_id) const;
   std::size_t frame_max_bytes() const { return limits::frame_max_bytes(config_.value_max_bytes); }
 
  private:
@@ -152,6 +154,8 @@ class Session : public std::enable_shared_from_this<Session> {
         submit(std::move(*request));
       } else if (auto* query = std::get_if<api::ClusterInfoQuery>(&*incoming)) {
         respond(server_.cluster_info(query->request_id));
+      } else if (auto* status = std::get_if<api::NodeStatusQuery>(&*incoming)) {
+        respond(server_.node_status(status->request_id));
       } else {
         server_.deliver_peer_message(std::get<api::PeerDelivery>(std::move(*incoming)));
       }
@@ -392,6 +396,38 @@ void Server::Impl::drain() {
       }
     }
   }
+}
+
+wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
+  wire::Response response;
+  response.set_protocol_version(api::kProtocolVersion);
+  response.set_request_id(request_id);
+  auto* status = response.mutable_node_status();
+  status->set_node_id(config_.node_id);
+  status->set_actor_id(fmt::format("{:016x}", node_->actor_id()));
+  status->set_engine(config_.engine);
+  status->set_sync(config_.sync);
+  status->set_uptime_ms(now_ms());
+  status->set_hints_held(node_->hints_held());
+  status->set_hint_bytes(node_->hint_bytes());
+  status->set_transfers_pending(0);  // Ownership transfers arrive with dynamic membership.
+  const core::NodeStats& stats = node_->stats();
+  auto& counters = *status->mutable_counters();
+  counters["gets"] = stats.gets;
+  counters["puts"] = stats.puts;
+  counters["deletes"] = stats.deletes;
+  counters["rejected"] = stats.rejected;
+  counters["forwarded"] = stats.forwarded;
+  counters["timeouts"] = stats.timeouts;
+  counters["read_repairs"] = stats.read_repairs;
+  counters["replica_writes"] = stats.replica_writes;
+  counters["hints_stored"] = stats.hints_stored;
+  counters["hints_delivered"] = stats.hints_delivered;
+  counters["hints_refused"] = stats.hints_refused;
+  for (const auto& [id, link] : peer_links_) {
+    if (!node_->believes_alive(id)) status->add_peers_believed_down(id);
+  }
+  return response;
 }
 
 void Server::Impl::arm_tick(std::uint64_t at_ms) {

@@ -147,6 +147,16 @@ Digest MembershipState::digest() const {
 
 std::vector<MemberRecord> MembershipState::delta_for(const Digest& theirs,
                                                      std::size_t records_max) const {
+  return newer_records(theirs, /*only_listed=*/false, records_max);
+}
+
+std::vector<MemberRecord> MembershipState::answer(const Digest& request,
+                                                  std::size_t records_max) const {
+  return newer_records(request, /*only_listed=*/true, records_max);
+}
+
+std::vector<MemberRecord> MembershipState::newer_records(const Digest& theirs, bool only_listed,
+                                                         std::size_t records_max) const {
   struct Candidate {
     const MemberRecord* record;
     std::tuple<bool, bool, std::uint64_t, std::uint64_t> priority;  // Larger goes first.
@@ -157,14 +167,16 @@ std::vector<MemberRecord> MembershipState::delta_for(const Digest& theirs,
     // Both maps are sorted by id: one merge pass instead of a lookup per member.
     while (their_it != theirs.end() && their_it->first < id) ++their_it;
     const bool missing = their_it == theirs.end() || their_it->first != id;
+    if (missing && only_listed) continue;
     const DigestEntry entry = missing ? DigestEntry{} : their_it->second;
     if (!is_newer_than(record, entry)) continue;
     const bool static_newer = static_stamp(digest_entry(record)) > static_stamp(entry);
     const std::uint64_t heartbeat_gap = record.generation == entry.generation
                                             ? gap(record.heartbeat, entry.heartbeat)
                                             : record.heartbeat + 1;
+    const bool lacks = missing || entry == DigestEntry{};
     candidates.push_back(
-        {&record, {missing, static_newer, gap(record.version, entry.version), heartbeat_gap}});
+        {&record, {lacks, static_newer, gap(record.version, entry.version), heartbeat_gap}});
   }
   if (candidates.size() > records_max) {
     const auto first = [](const Candidate& a, const Candidate& b) {

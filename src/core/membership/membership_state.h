@@ -130,6 +130,10 @@ class MembershipState {
   // bounded message on the updates that matter most.
   std::vector<MemberRecord> delta_for(const Digest& theirs,
                                       std::size_t records_max = kMembersMax) const;
+  // Our records newer than the entries of `request` (another node's request_for), only for the
+  // members it lists; same cap and order as delta_for.
+  std::vector<MemberRecord> answer(const Digest& request,
+                                   std::size_t records_max = kMembersMax) const;
   // Our digest entries (zero when absent) for the members where `theirs` shows something newer:
   // what to ask the peer for, so that its answer carries only what we lack.
   Digest request_for(const Digest& theirs) const;
@@ -160,6 +164,9 @@ class MembershipState {
   Status remove(const NodeId& member);
 
  private:
+  // delta_for and answer: `only_listed` skips members absent from `theirs`.
+  std::vector<MemberRecord> newer_records(const Digest& theirs, bool only_listed,
+                                          std::size_t records_max) const;
   // Stores a record of ours (own change or removal) and keeps max_order_.
   void put(MemberRecord record);
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -53,6 +54,20 @@ struct Member {
   std::uint32_t partitions = 0;
 };
 
+// One member as it reports itself (`ringkv status`); reachable=false when it did not answer.
+struct MemberStatus {
+  Member member;
+  bool reachable = false;
+  std::string error;  // Why it could not be asked, when unreachable.
+  std::string actor_id;
+  std::uint64_t uptime_ms = 0;
+  std::uint64_t hints_held = 0;
+  std::uint64_t hint_bytes = 0;
+  std::uint64_t transfers_pending = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> counters;  // Sorted by name.
+  std::vector<std::string> peers_believed_down;
+};
+
 class Client {
  public:
   // `address` is HOST:PORT of any node.
@@ -72,6 +87,8 @@ class Client {
   std::uint32_t partition_count() const;
   // Owner (member id) of every partition, indexed by partition.
   std::vector<std::string> partition_owners() const;
+  // Asks every member for its own status (members that do not answer are marked unreachable).
+  std::vector<MemberStatus> status();
 
  private:
   class Impl;
