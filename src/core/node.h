@@ -51,8 +51,10 @@ struct NodeConfig {
   // down go to the next healthy node of the preference list, which keeps them as hints.
   bool hinted_handoff = true;
   std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Per node; beyond it hints are refused.
-  std::uint64_t hint_delivery_interval_ms = 500;
-  std::size_t hints_per_delivery_max = 128;  // Hints sent per delivery round.
+  std::uint64_t hint_delivery_interval_ms = 500;  // Between scans while nothing is in flight.
+  // Hints in flight to their owners at once; when a round is fully acknowledged the next one
+  // starts at once, so delivery streams at the owner's pace.
+  std::size_t hints_per_delivery_max = 512;
   // A peer not heard from (any message, pings included) for this long is treated as down when
   // choosing replicas. It never changes who owns data.
   std::uint64_t peer_down_after_ms = 2000;

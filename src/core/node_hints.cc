@@ -142,6 +142,11 @@ bool Node::on_hint_delivered(const NodeId& from, const ReplicaWriteAck& message)
   --hints_held_;
   hint_bytes_ -= delivery.hint_key.size() + delivery.object.size();
   ++stats_.hints_delivered;
+  if (hint_deliveries_.empty() && hints_held_ > 0) {
+    // The owner keeps up: stream the next round now rather than after the interval.
+    next_hint_delivery_ms_ = now_ms_;
+    request_timer(now_ms_);
+  }
   return true;
 }
 

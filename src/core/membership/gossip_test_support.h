@@ -65,15 +65,26 @@ class SimCluster {
 
   // Every running node holds every running member's own record at its latest static version.
   bool converged() const {
+    // Cheap necessary condition first: everybody knows as many members as there are.
+    std::size_t members = 0;
+    for (const auto& [id, node] : nodes_) members += node.gossiper->is_member() ? 1 : 0;
+    for (const auto& [id, node] : nodes_) {
+      if (!node.paused && node.gossiper->membership().size() < members) return false;
+    }
+    // The truth: each running member's own record, in id order like every node's table.
+    std::vector<const MemberRecord*> truth;
+    for (const auto& [id, node] : nodes_) {
+      const MemberRecord* own = node.gossiper->membership().find(id);
+      if (!node.paused && own != nullptr) truth.push_back(own);
+    }
     for (const auto& [id, node] : nodes_) {
       if (node.paused) continue;
-      for (const auto& [other_id, other] : nodes_) {
-        if (other.paused) continue;
-        const MemberRecord* truth = other.gossiper->membership().find(other_id);
-        if (truth == nullptr) continue;
-        const MemberRecord* known = node.gossiper->membership().find(other_id);
-        if (known == nullptr || known->generation != truth->generation ||
-            known->version != truth->version) {
+      const auto& table = node.gossiper->membership().members();
+      auto it = table.begin();
+      for (const MemberRecord* own : truth) {
+        while (it != table.end() && it->first < own->id) ++it;
+        if (it == table.end() || it->first != own->id || it->second.generation != own->generation ||
+            it->second.version != own->version) {
           return false;
         }
       }

@@ -54,25 +54,32 @@ std::vector<OutgoingGossip> Gossiper::on_tick(std::uint64_t now_ms) {
   next_round_ms_ = now_ms + config_.gossip_interval_ms;
   if (state_.find(self_) != nullptr) state_.beat(self_);
 
-  std::vector<NodeId> live;
-  std::vector<NodeId> unreachable;
+  // Pointers into the table: copying a thousand ids every round would dominate the round.
+  std::vector<const NodeId*> live;
+  std::vector<const NodeId*> unreachable;
   for (const auto& [id, record] : state_.members()) {
     if (id == self_ || record.status == MemberStatus::kRemoved) continue;
-    (detector_.is_available(id, now_ms) ? live : unreachable).push_back(id);
+    (detector_.is_available(id, now_ms) ? live : unreachable).push_back(&id);
   }
   std::vector<OutgoingGossip> out;
-  const NodeId peer = pick(live, /*excluded=*/{});
-  if (!peer.empty()) out.push_back({peer, make_digest()});
+  const NodeId peer = live.empty() ? NodeId() : *live[random_.uniform(live.size())];
+  if (!peer.empty()) out.push_back({peer, GossipDigest{}});
   // Cassandra's rule: probe a suspected member with probability unreachable / (live + 1).
   if (!unreachable.empty() &&
       random_.chance(static_cast<double>(unreachable.size()) /
                      static_cast<double>(live.size() + 1))) {
-    out.push_back({pick(unreachable, /*excluded=*/{}), make_digest()});
+    out.push_back({*unreachable[random_.uniform(unreachable.size())], GossipDigest{}});
   }
   const bool peer_is_seed = std::binary_search(seeds_.begin(), seeds_.end(), peer);
   if (peer.empty() || (!peer_is_seed && random_.chance(config_.seed_probability))) {
     const NodeId seed = pick(seeds_, peer);
-    if (!seed.empty()) out.push_back({seed, make_digest()});
+    if (!seed.empty()) out.push_back({seed, GossipDigest{}});
+  }
+  // One digest per round, copied to each contact: building it walks the whole table.
+  if (!out.empty()) {
+    GossipDigest digest = make_digest();
+    for (std::size_t i = 1; i < out.size(); ++i) out[i].message = digest;
+    out.front().message = std::move(digest);
   }
   RINGKV_INVARIANT(out.size() <= 3);
   return out;
@@ -83,7 +90,7 @@ std::vector<OutgoingGossip> Gossiper::on_message(const NodeId& from, const Gossi
   std::vector<OutgoingGossip> out;
   if (const auto* digest = std::get_if<GossipDigest>(&message)) {
     GossipDelta delta{state_.delta_for(digest->digest, config_.records_per_message_max),
-                      state_.request_for(digest->digest)};
+                      state_.request_for(digest->digest, config_.records_per_message_max)};
     if (!delta.records.empty() || !delta.request.empty()) out.push_back({from, std::move(delta)});
   } else if (const auto* delta = std::get_if<GossipDelta>(&message)) {
     observe(state_.apply(delta->records), now_ms);
@@ -107,7 +114,9 @@ void Gossiper::observe(const ApplyOutcome& outcome, std::uint64_t now_ms) {
     if (id != self_) detector_.forget(id);
   }
   for (const NodeId& id : outcome.liveness_advanced) {
-    if (id != self_) detector_.heartbeat(id, now_ms);
+    // A removed member may still run for a while; it is never asked, so it is not watched.
+    const MemberRecord* record = state_.find(id);
+    if (id != self_ && record->status != MemberStatus::kRemoved) detector_.heartbeat(id, now_ms);
   }
   bool touches_self = false;
   for (const NodeId& id : outcome.static_changed) {

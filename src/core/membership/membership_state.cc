@@ -48,24 +48,64 @@ auto liveness_key(const MemberRecord& r) {
   return std::make_tuple(r.generation, r.heartbeat);
 }
 
-bool same_static_part(const MemberRecord& a, const MemberRecord& b) {
-  return static_key(a) == static_key(b);
-}
-
-// The static stamp a digest entry can express; equal stamps mean equal static parts.
-auto static_stamp(const DigestEntry& e) {
-  const bool removed = e.removed_order != 0;
-  return std::make_tuple(removed, removed ? 0 : e.generation, e.version, e.removed_order);
+// The static stamp a digest entry can express, (removed, generation unless removed, version,
+// removed_order), compared by hand: this runs for every member in every exchange.
+bool static_stamp_greater(const DigestEntry& a, const DigestEntry& b) {
+  const bool a_removed = a.removed_order != 0;
+  const bool b_removed = b.removed_order != 0;
+  if (a_removed != b_removed) return a_removed;
+  if (!a_removed && a.generation != b.generation) return a.generation > b.generation;
+  if (a.version != b.version) return a.version > b.version;
+  return a.removed_order > b.removed_order;
 }
 
 // True when a record summarized by `a` wins some part over every record summarized by `b`.
 bool entry_newer(const DigestEntry& a, const DigestEntry& b) {
-  return static_stamp(a) > static_stamp(b) ||
-         std::make_tuple(a.generation, a.heartbeat) > std::make_tuple(b.generation, b.heartbeat);
+  if (static_stamp_greater(a, b)) return true;
+  return a.generation != b.generation ? a.generation > b.generation : a.heartbeat > b.heartbeat;
+}
+
+// Advances `it` to the first entry of `map` not below `id` and says whether it holds `id`. Both
+// sides of every reconciliation loop are sorted by id, so each loop is one merge pass.
+template <typename Iterator>
+bool seek(Iterator& it, Iterator end, const NodeId& id) {
+  int order = 1;
+  while (it != end && (order = it->first.compare(id)) < 0) ++it;
+  return it != end && order == 0;
 }
 
 std::uint64_t gap(std::uint64_t ours, std::uint64_t theirs) {
   return ours > theirs ? ours - theirs : 0;
+}
+
+// Scuttle-depth order for a capped message: what the receiver lacks entirely first, then static
+// changes, then the largest version gap, then the largest heartbeat gap. Packed into one integer
+// (gaps saturate) because a thousand candidates are ranked in every exchange of a large cluster.
+using Priority = std::uint64_t;
+Priority priority(const DigestEntry& sender, const DigestEntry& receiver) {
+  constexpr std::uint64_t kVersionGapMax = (1u << 21) - 1;
+  constexpr std::uint64_t kHeartbeatGapMax = (std::uint64_t{1} << 40) - 1;
+  const std::uint64_t heartbeat_gap = sender.generation == receiver.generation
+                                          ? gap(sender.heartbeat, receiver.heartbeat)
+                                          : sender.heartbeat + 1;
+  return (std::uint64_t{receiver == DigestEntry{}} << 63) |
+         (std::uint64_t{static_stamp_greater(sender, receiver)} << 62) |
+         (std::min(gap(sender.version, receiver.version), kVersionGapMax) << 40) |
+         std::min(heartbeat_gap, kHeartbeatGapMax);
+}
+
+// Keeps the `limit` items of highest priority, then restores id order. Items carry the sender's
+// and receiver's entries; priorities are computed only when the cap bites.
+template <typename Item>
+void keep_first(std::vector<Item>& items, std::size_t limit) {
+  if (items.size() <= limit) return;
+  for (Item& item : items) item.priority = priority(item.sender, item.receiver);
+  std::nth_element(items.begin(), items.begin() + static_cast<long>(limit), items.end(),
+                   [](const Item& a, const Item& b) {
+                     return a.priority != b.priority ? a.priority > b.priority : *a.id < *b.id;
+                   });
+  items.resize(limit);
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return *a.id < *b.id; });
 }
 
 }  // namespace
@@ -158,36 +198,31 @@ std::vector<MemberRecord> MembershipState::answer(const Digest& request,
 std::vector<MemberRecord> MembershipState::newer_records(const Digest& theirs, bool only_listed,
                                                          std::size_t records_max) const {
   struct Candidate {
+    const NodeId* id;
     const MemberRecord* record;
-    std::tuple<bool, bool, std::uint64_t, std::uint64_t> priority;  // Larger goes first.
+    DigestEntry sender;
+    DigestEntry receiver;
+    Priority priority;
   };
   std::vector<Candidate> candidates;
-  auto their_it = theirs.begin();
-  for (const auto& [id, record] : members_) {
-    // Both maps are sorted by id: one merge pass instead of a lookup per member.
-    while (their_it != theirs.end() && their_it->first < id) ++their_it;
-    const bool missing = their_it == theirs.end() || their_it->first != id;
-    if (missing && only_listed) continue;
-    const DigestEntry entry = missing ? DigestEntry{} : their_it->second;
-    if (!is_newer_than(record, entry)) continue;
-    const bool static_newer = static_stamp(digest_entry(record)) > static_stamp(entry);
-    const std::uint64_t heartbeat_gap = record.generation == entry.generation
-                                            ? gap(record.heartbeat, entry.heartbeat)
-                                            : record.heartbeat + 1;
-    const bool lacks = missing || entry == DigestEntry{};
-    candidates.push_back(
-        {&record, {lacks, static_newer, gap(record.version, entry.version), heartbeat_gap}});
+  if (only_listed) {
+    // A request lists few members; look them up instead of walking the table.
+    for (const auto& [id, entry] : theirs) {
+      const auto it = members_.find(id);
+      if (it == members_.end()) continue;
+      const DigestEntry ours = digest_entry(it->second);
+      if (entry_newer(ours, entry)) candidates.push_back({&it->first, &it->second, ours, entry, {}});
+    }
+  } else {
+    auto their_it = theirs.begin();
+    for (const auto& [id, record] : members_) {
+      const bool listed = seek(their_it, theirs.end(), id);
+      const DigestEntry entry = listed ? their_it->second : DigestEntry{};
+      const DigestEntry ours = digest_entry(record);
+      if (entry_newer(ours, entry)) candidates.push_back({&id, &record, ours, entry, {}});
+    }
   }
-  if (candidates.size() > records_max) {
-    const auto first = [](const Candidate& a, const Candidate& b) {
-      return a.priority != b.priority ? a.priority > b.priority : a.record->id < b.record->id;
-    };
-    std::nth_element(candidates.begin(), candidates.begin() + static_cast<long>(records_max),
-                     candidates.end(), first);
-    candidates.resize(records_max);
-    std::sort(candidates.begin(), candidates.end(),
-              [](const Candidate& a, const Candidate& b) { return a.record->id < b.record->id; });
-  }
+  keep_first(candidates, records_max);
   std::vector<MemberRecord> delta;
   delta.reserve(candidates.size());
   for (const Candidate& candidate : candidates) delta.push_back(*candidate.record);
@@ -195,15 +230,24 @@ std::vector<MemberRecord> MembershipState::newer_records(const Digest& theirs, b
   return delta;
 }
 
-Digest MembershipState::request_for(const Digest& theirs) const {
-  Digest request;
+Digest MembershipState::request_for(const Digest& theirs, std::size_t entries_max) const {
+  struct Wanted {
+    const NodeId* id;
+    DigestEntry sender;    // Theirs: they send.
+    DigestEntry receiver;  // Ours, zero when absent: what the request carries.
+    Priority priority;
+  };
+  std::vector<Wanted> wanted;
   auto our_it = members_.begin();
   for (const auto& [id, entry] : theirs) {
-    while (our_it != members_.end() && our_it->first < id) ++our_it;
-    const bool missing = our_it == members_.end() || our_it->first != id;
-    const DigestEntry ours = missing ? DigestEntry{} : digest_entry(our_it->second);
-    if (entry_newer(entry, ours)) request.emplace_hint(request.end(), id, ours);
+    const bool known = seek(our_it, members_.end(), id);
+    const DigestEntry ours = known ? digest_entry(our_it->second) : DigestEntry{};
+    if (entry_newer(entry, ours)) wanted.push_back({&id, entry, ours, {}});
   }
+  keep_first(wanted, entries_max);
+  Digest request;
+  for (const Wanted& w : wanted) request.emplace_hint(request.end(), *w.id, w.receiver);
+  RINGKV_INVARIANT(request.size() <= entries_max);
   return request;
 }
 
@@ -225,15 +269,31 @@ ApplyOutcome MembershipState::apply(const std::vector<MemberRecord>& records) {
       put(incoming);
       continue;
     }
-    const MemberRecord merged = merge_records(it->second, incoming);
-    if (!same_static_part(merged, it->second)) outcome.static_changed.push_back(incoming.id);
-    if (liveness_key(merged) > liveness_key(it->second)) {
+    // merge_records in place: most incoming records change nothing or only the heartbeat, and
+    // a table of a thousand members is merged every round, so copies are avoided.
+    MemberRecord& current = it->second;
+    const bool static_wins = static_key(incoming) > static_key(current);
+    const bool liveness_wins = liveness_key(incoming) > liveness_key(current);
+    if (liveness_wins) {
       outcome.liveness_advanced.push_back(incoming.id);
-      if (merged.generation != it->second.generation) {
+      if (incoming.generation != current.generation) {
         outcome.generation_changed.push_back(incoming.id);
       }
     }
-    put(merged);
+    if (static_wins) {
+      outcome.static_changed.push_back(incoming.id);
+      MemberRecord merged = incoming;
+      if (!liveness_wins) {
+        merged.generation = current.generation;
+        merged.heartbeat = current.heartbeat;
+      }
+      put(std::move(merged));
+    } else if (liveness_wins) {
+      // A newer generation wins the static part too, unless removal absorbed it.
+      RINGKV_INVARIANT(is_removed(current) || current.generation == incoming.generation);
+      current.generation = incoming.generation;
+      current.heartbeat = incoming.heartbeat;
+    }
   }
   return outcome;
 }

@@ -135,8 +135,9 @@ class MembershipState {
   std::vector<MemberRecord> answer(const Digest& request,
                                    std::size_t records_max = kMembersMax) const;
   // Our digest entries (zero when absent) for the members where `theirs` shows something newer:
-  // what to ask the peer for, so that its answer carries only what we lack.
-  Digest request_for(const Digest& theirs) const;
+  // what to ask the peer for, so that its answer carries only what we lack. At most
+  // `entries_max` entries, chosen in the same order as delta_for's records.
+  Digest request_for(const Digest& theirs, std::size_t entries_max = kMembersMax) const;
   // Merges records (in any order, duplicates allowed). Invalid records are skipped and counted.
   ApplyOutcome apply(const std::vector<MemberRecord>& records);
   // Merges a whole state; apply() of all of `other`'s records.
