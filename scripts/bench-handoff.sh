@@ -11,7 +11,7 @@ records=${RECORDS:-20000}
 work=$(mktemp -d /tmp/ringkv-handoff-XXXXXX)
 peers="n1=127.0.0.1:7801,n2=127.0.0.1:7802,n3=127.0.0.1:7803,n4=127.0.0.1:7804"
 pids=()
-trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT EXIT
+trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 start() {
   "$ringkv" serve --node-id "n$1" --listen "127.0.0.1:780$1" --data-dir "$work/n$1" \
     --peers "$peers" --log-level warn >>"$work/n$1.log" 2>&1 &
