@@ -17,6 +17,7 @@
 #include "ringkv/client.h"
 #include "runtime/config.h"
 #include "runtime/server.h"
+#include "sim/scenario.h"
 
 namespace {
 
@@ -224,6 +225,44 @@ int run_status(const ClientFlags& flags, bool json) {
   return 0;
 }
 
+struct SimFlags {
+  std::uint64_t seed = 0;  // 0: run --seeds seeds starting at --first-seed.
+  std::uint64_t first_seed = 1;
+  std::uint64_t seeds = 100;
+  bool trace = false;
+  ringkv::sim::ScenarioOptions scenario;
+};
+
+// Soaks many seeds, or replays one seed (with --trace, every event it processed).
+int run_sim(const SimFlags& flags) {
+  const std::uint64_t first = flags.seed != 0 ? flags.seed : flags.first_seed;
+  const std::uint64_t count = flags.seed != 0 ? 1 : flags.seeds;
+  std::uint64_t failures = 0;
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    ringkv::sim::ScenarioOptions options = flags.scenario;
+    options.seed = seed;
+    options.keep_trace = flags.trace;
+    const auto result = ringkv::sim::run_scenario(options);
+    for (const auto& line : result.trace) std::printf("%s\n", line.c_str());
+    std::printf("seed %llu: %s  trace %016llx  events %llu  acknowledged %llu  faults %llu  "
+                "hints delivered %llu\n",
+                static_cast<unsigned long long>(seed),
+                result.check.is_ok() ? "ok" : result.check.to_string().c_str(),
+                static_cast<unsigned long long>(result.trace_hash),
+                static_cast<unsigned long long>(result.events),
+                static_cast<unsigned long long>(result.acknowledged_writes),
+                static_cast<unsigned long long>(result.faults),
+                static_cast<unsigned long long>(result.hints_delivered));
+    std::fflush(stdout);
+    if (!result.check.is_ok()) ++failures;
+  }
+  if (count > 1) {
+    std::printf("%llu of %llu seeds failed\n", static_cast<unsigned long long>(failures),
+                static_cast<unsigned long long>(count));
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 void add_client_flags(CLI::App& command, ClientFlags& flags, bool with_context) {
   add_setting(command, "server", flags.server, "Node to talk to, HOST:PORT")->capture_default_str();
   add_setting(command, "bucket", flags.bucket, "Bucket (namespace) of the key")->capture_default_str();
@@ -294,6 +333,24 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   status->add_flag("--json", status_json, "Print JSON");
 
+  SimFlags sim_flags;
+  CLI::App* sim = app.add_subcommand(
+      "sim", "Deterministic simulation: soak many seeds, or replay one seed (--seed N --trace)");
+  add_setting(*sim, "seed", sim_flags.seed, "Replay this one seed");
+  add_setting(*sim, "first_seed", sim_flags.first_seed, "First seed of a soak")
+      ->capture_default_str();
+  add_setting(*sim, "seeds", sim_flags.seeds, "Seeds in a soak")->capture_default_str();
+  sim->add_flag("--trace", sim_flags.trace, "Print every event of the run");
+  add_setting(*sim, "nodes", sim_flags.scenario.nodes, "Simulated nodes")->capture_default_str();
+  add_setting(*sim, "clients", sim_flags.scenario.clients, "Simulated clients")
+      ->capture_default_str();
+  add_setting(*sim, "fault_duration_ms", sim_flags.scenario.fault_duration_ms,
+              "Simulated time with faults before healing")
+      ->capture_default_str();
+  add_setting(*sim, "drop_probability", sim_flags.scenario.drop_probability,
+              "Message loss while faults run")
+      ->capture_default_str();
+
   ringkv::bench::BenchOptions bench_options;
   CLI::App* bench = ringkv::bench::add_bench_command(app, bench_options);
 
@@ -305,6 +362,7 @@ int main(int argc, char** argv) {
   if (del->parsed()) return run_write(del_flags, true);
   if (ring->parsed()) return run_ring(ring_flags, ring_partitions);
   if (status->parsed()) return run_status(status_flags, status_json);
+  if (sim->parsed()) return run_sim(sim_flags);
   if (bench->parsed()) return ringkv::bench::run_bench(bench_options);
   return 2;
 }

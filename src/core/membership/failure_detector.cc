@@ -23,8 +23,7 @@ Status PhiAccrualConfig::validate() const {
     return Status::invalid_argument("failure detector threshold must be in (0, 1000]");
   }
   if (window_samples_max < 2 || window_samples_max > kWindowSamplesMaxCeiling) {
-    return Status::invalid_argument(
-        "failure detector window_samples_max must be in [2, 100000]");
+    return Status::invalid_argument("failure detector window_samples_max must be in [2, 100000]");
   }
   if (!(std_deviation_min_ms > 0.0)) {
     return Status::invalid_argument("failure detector std_deviation_min_ms must be positive");

@@ -60,9 +60,10 @@ TEST(PhiAccrual, PhiGrowsMonotonicallyWithSilenceAndCrossesEightAfterSeveralInte
     previous = phi;
   }
   const std::uint64_t suspected_ms = silence_to_suspicion_ms(detector, last_ms);
-  std::printf("phi: regular 1000 ms heartbeats suspected after %llu ms of silence (phi at 30 s: "
-              "%.0f)\n",
-              static_cast<unsigned long long>(suspected_ms), previous);
+  std::printf(
+      "phi: regular 1000 ms heartbeats suspected after %llu ms of silence (phi at 30 s: "
+      "%.0f)\n",
+      static_cast<unsigned long long>(suspected_ms), previous);
   // mean + acceptable pause + a few standard deviations: several intervals, not one, not dozens.
   EXPECT_GE(suspected_ms, 3 * kIntervalMs);
   EXPECT_LE(suspected_ms, 8 * kIntervalMs);
@@ -164,8 +165,8 @@ RC_GTEST_PROP(PhiAccrual, PhiIsNonDecreasingInSilenceForAnyHistory, ()) {
   config.acceptable_heartbeat_pause_ms = *rc::gen::inRange<std::uint64_t>(0, 5000);
   PhiAccrualDetector detector(config);
   std::uint64_t now_ms = 0;
-  const auto gaps = *rc::gen::container<std::vector<std::uint64_t>>(
-      rc::gen::inRange<std::uint64_t>(0, 10'000));
+  const auto gaps =
+      *rc::gen::container<std::vector<std::uint64_t>>(rc::gen::inRange<std::uint64_t>(0, 10'000));
   for (const std::uint64_t gap_ms : gaps) {
     now_ms += gap_ms;
     detector.heartbeat(kPeer, now_ms);

@@ -26,7 +26,7 @@ NodeId name(int i) {
 
 // Flow control keeps each message, and so the simulation, cheap: a joiner then needs a few rounds
 // of bandwidth to pull a thousand records, which the logarithmic bound below still absorbs.
-constexpr std::size_t kScaleRecordsPerMessageMax = 128;
+constexpr std::size_t kScaleRecordsPerMessageMax = 512;
 
 struct ScaleRun {
   int rounds = 0;
@@ -64,10 +64,11 @@ TEST(GossipScale, RoundsToConvergenceGrowLogarithmically) {
     const ScaleRun result = run(nodes, 42, largest);
     ASSERT_GT(result.rounds, 0) << nodes << " nodes did not converge";
     rounds.push_back(result.rounds);
-    std::printf("gossip: %4d nodes converge in %2d rounds (log2 n = %4.1f); per node per round: "
-                "%.2f messages, %.1f records, %.1f digest entries\n",
-                nodes, result.rounds, std::log2(nodes), result.messages_per_node_round,
-                result.records_per_node_round, result.digest_entries_per_node_round);
+    std::printf(
+        "gossip: %4d nodes converge in %2d rounds (log2 n = %4.1f); per node per round: "
+        "%.2f messages, %.1f records, %.1f digest entries\n",
+        nodes, result.rounds, std::log2(nodes), result.messages_per_node_round,
+        result.records_per_node_round, result.digest_entries_per_node_round);
   }
   // Logarithmic growth: 100x more nodes costs a few more rounds, not 100x (or 10x) more.
   EXPECT_LE(rounds[2], 3 * rounds[0] + 4);
@@ -78,13 +79,14 @@ TEST(GossipScale, RoundsToConvergenceGrowLogarithmically) {
   const std::string table = encode_state(node.membership());
   std::string digest;
   encode_digest(digest, node.membership().digest());
-  std::printf("gossip: at 1000 nodes each node holds %zu member records (%zu bytes encoded, "
-              "%.1f bytes/member), a digest of %zu bytes, and failure-detector state for %zu peers "
-              "(up to %zu samples each)\n",
-              node.membership().size(), table.size(),
-              static_cast<double>(table.size()) / static_cast<double>(node.membership().size()),
-              digest.size(), node.failure_detector().watched_count(),
-              node.failure_detector().config().window_samples_max);
+  std::printf(
+      "gossip: at 1000 nodes each node holds %zu member records (%zu bytes encoded, "
+      "%.1f bytes/member), a digest of %zu bytes, and failure-detector state for %zu peers "
+      "(up to %zu samples each)\n",
+      node.membership().size(), table.size(),
+      static_cast<double>(table.size()) / static_cast<double>(node.membership().size()),
+      digest.size(), node.failure_detector().watched_count(),
+      node.failure_detector().config().window_samples_max);
   EXPECT_EQ(node.membership().size(), 1000u);
   EXPECT_EQ(node.failure_detector().watched_count(), 999u);
 }

@@ -138,8 +138,8 @@ class SimCluster {
       count(in_flight.gossip.message);
       const auto it = nodes_.find(in_flight.gossip.to);
       if (it == nodes_.end() || it->second.paused) continue;  // Lost, like a dead process.
-      for (OutgoingGossip& reply : it->second.gossiper->on_message(
-               in_flight.from, in_flight.gossip.message, now_ms_)) {
+      for (OutgoingGossip& reply :
+           it->second.gossiper->on_message(in_flight.from, in_flight.gossip.message, now_ms_)) {
         queue.push_back({in_flight.gossip.to, std::move(reply)});
       }
     }

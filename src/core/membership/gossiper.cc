@@ -65,9 +65,8 @@ std::vector<OutgoingGossip> Gossiper::on_tick(std::uint64_t now_ms) {
   const NodeId peer = live.empty() ? NodeId() : *live[random_.uniform(live.size())];
   if (!peer.empty()) out.push_back({peer, GossipDigest{}});
   // Cassandra's rule: probe a suspected member with probability unreachable / (live + 1).
-  if (!unreachable.empty() &&
-      random_.chance(static_cast<double>(unreachable.size()) /
-                     static_cast<double>(live.size() + 1))) {
+  if (!unreachable.empty() && random_.chance(static_cast<double>(unreachable.size()) /
+                                             static_cast<double>(live.size() + 1))) {
     out.push_back({*unreachable[random_.uniform(unreachable.size())], GossipDigest{}});
   }
   const bool peer_is_seed = std::binary_search(seeds_.begin(), seeds_.end(), peer);
@@ -114,9 +113,7 @@ void Gossiper::observe(const ApplyOutcome& outcome, std::uint64_t now_ms) {
     if (id != self_) detector_.forget(id);
   }
   for (const NodeId& id : outcome.liveness_advanced) {
-    // A removed member may still run for a while; it is never asked, so it is not watched.
-    const MemberRecord* record = state_.find(id);
-    if (id != self_ && record->status != MemberStatus::kRemoved) detector_.heartbeat(id, now_ms);
+    if (id != self_) detector_.heartbeat(id, now_ms);
   }
   bool touches_self = false;
   for (const NodeId& id : outcome.static_changed) {
@@ -124,7 +121,9 @@ void Gossiper::observe(const ApplyOutcome& outcome, std::uint64_t now_ms) {
     if (record != nullptr && record->status == MemberStatus::kRemoved) detector_.forget(id);
     touches_self = touches_self || id == self_;
   }
-  for (const NodeId& id : outcome.liveness_advanced) touches_self = touches_self || id == self_;
+  // Our own record's liveness moves only if another incarnation of us is (or was) running.
+  const MemberRecord* own = state_.find(self_);
+  touches_self = touches_self || (own != nullptr && own->generation != generation_);
   if (!outcome.static_changed.empty()) ++change_count_;
   if (touches_self) reconcile_self();
 }

@@ -51,7 +51,8 @@ TEST(GossipJoin, JoiningNodeLearnsTheWholeClusterThroughOneSeed) {
 TEST(GossipLiveness, SilentNodeIsSuspectedAndRecoversWhenItResumes) {
   SimCluster cluster = formed_cluster(10, 2);
   cluster.rounds(30);  // Enough heartbeats for a rhythm.
-  for (int i = 1; i < 10; ++i) EXPECT_TRUE(cluster.node(name(i)).is_alive(name(5), cluster.now_ms()));
+  for (int i = 1; i < 10; ++i)
+    EXPECT_TRUE(cluster.node(name(i)).is_alive(name(5), cluster.now_ms()));
   cluster.pause(name(5));
   cluster.rounds(3);
   EXPECT_TRUE(cluster.node(name(1)).is_alive(name(5), cluster.now_ms()));  // A pause is tolerated.

@@ -35,7 +35,9 @@ MemberRecord wide_record(const NodeId& id) {
 std::vector<MemberRecord> wide_records() {
   std::vector<MemberRecord> records;
   const int count = *rc::gen::inRange(0, 8);
-  for (int i = 0; i < count; ++i) records.push_back(wide_record("node-" + std::to_string(100 + 10 * i + *rc::gen::inRange(0, 10))));
+  for (int i = 0; i < count; ++i)
+    records.push_back(
+        wide_record("node-" + std::to_string(100 + 10 * i + *rc::gen::inRange(0, 10))));
   return records;
 }
 

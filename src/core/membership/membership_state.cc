@@ -181,7 +181,8 @@ const MemberRecord* MembershipState::find(const NodeId& id) const {
 
 Digest MembershipState::digest() const {
   Digest digest;
-  for (const auto& [id, record] : members_) digest.emplace_hint(digest.end(), id, digest_entry(record));
+  for (const auto& [id, record] : members_)
+    digest.emplace_hint(digest.end(), id, digest_entry(record));
   return digest;
 }
 
@@ -211,7 +212,8 @@ std::vector<MemberRecord> MembershipState::newer_records(const Digest& theirs, b
       const auto it = members_.find(id);
       if (it == members_.end()) continue;
       const DigestEntry ours = digest_entry(it->second);
-      if (entry_newer(ours, entry)) candidates.push_back({&it->first, &it->second, ours, entry, {}});
+      if (entry_newer(ours, entry))
+        candidates.push_back({&it->first, &it->second, ours, entry, {}});
     }
   } else {
     auto their_it = theirs.begin();
@@ -274,7 +276,7 @@ ApplyOutcome MembershipState::apply(const std::vector<MemberRecord>& records) {
     MemberRecord& current = it->second;
     const bool static_wins = static_key(incoming) > static_key(current);
     const bool liveness_wins = liveness_key(incoming) > liveness_key(current);
-    if (liveness_wins) {
+    if (liveness_wins && !is_removed(current) && !is_removed(incoming)) {
       outcome.liveness_advanced.push_back(incoming.id);
       if (incoming.generation != current.generation) {
         outcome.generation_changed.push_back(incoming.id);
@@ -349,7 +351,8 @@ Status MembershipState::join(const NodeId& self, std::string address, std::uint3
                                     (is_removed(*existing) ? "; a removed id cannot rejoin" : ""));
   }
   if (members_.size() >= kMembersMax) {
-    return Status::invalid_argument("membership is full (kMembersMax members, tombstones included)");
+    return Status::invalid_argument(
+        "membership is full (kMembersMax members, tombstones included)");
   }
   MemberRecord record{.id = self,
                       .address = std::move(address),
@@ -367,8 +370,8 @@ Status MembershipState::mark_up(const NodeId& self) {
   const MemberRecord* existing = find(self);
   if (existing == nullptr) return Status::not_found("node " + self + " is not a member");
   if (existing->status != MemberStatus::kJoining) {
-    return Status::invalid_argument("node " + self + " is " +
-                                    member_status_name(existing->status) + ", not joining");
+    return Status::invalid_argument("node " + self + " is " + member_status_name(existing->status) +
+                                    ", not joining");
   }
   MemberRecord record = *existing;
   record.status = MemberStatus::kUp;

@@ -1,9 +1,10 @@
-// MembershipState: the replicated membership table every node holds and spreads by gossip (DESIGN.md
-// section 5; Dynamo paper section 4.8). It is a state-based CRDT: states merge record by record
-// with a join that is commutative, associative and idempotent, so any gossip order converges.
-// Reconciliation is scuttlebutt-style (van Renesse, Dumitriu, Gough, Tsiakkouris, "Efficient
-// reconciliation and flow control for anti-entropy protocols", LADIS 2008): peers compare small
-// digests of per-member stamps and ship only the records the other side lacks or holds older.
+// MembershipState: the replicated membership table every node holds and spreads by gossip
+// (DESIGN.md section 5; Dynamo paper section 4.8). It is a state-based CRDT: states merge record by
+// record with a join that is commutative, associative and idempotent, so any gossip order
+// converges. Reconciliation is scuttlebutt-style (van Renesse, Dumitriu, Gough, Tsiakkouris,
+// "Efficient reconciliation and flow control for anti-entropy protocols", LADIS 2008): peers
+// compare small digests of per-member stamps and ship only the records the other side lacks or
+// holds older.
 //
 // A record has two parts with separate stamps:
 // - the static part (address, weight, status, join/leave order) changes only by operator
@@ -108,11 +109,13 @@ bool is_newer_than(const MemberRecord& record, const DigestEntry& entry);
 
 // What apply() changed, for the gossiper's failure detector and change counter.
 struct ApplyOutcome {
-  std::vector<NodeId> added;            // Members not known before.
-  std::vector<NodeId> static_changed;   // Static part changed (added members included).
-  std::vector<NodeId> liveness_advanced;  // (generation, heartbeat) grew (added ones excluded).
+  std::vector<NodeId> added;           // Members not known before.
+  std::vector<NodeId> static_changed;  // Static part changed (added members included).
+  // (generation, heartbeat) grew. Added and removed members are left out: nobody watches the
+  // liveness of a removed member, and a new one is only expected (failure_detector.h).
+  std::vector<NodeId> liveness_advanced;
   std::vector<NodeId> generation_changed;  // Subset of liveness_advanced: a restart.
-  std::size_t rejected = 0;             // Invalid records, or new members beyond kMembersMax.
+  std::size_t rejected = 0;                // Invalid records, or new members beyond kMembersMax.
 };
 
 class MembershipState {

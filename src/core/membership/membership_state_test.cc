@@ -56,7 +56,8 @@ MemberRecord realistic_record(const NodeId& id) {
 MembershipState realistic_state() {
   std::vector<MemberRecord> records;
   const int count = uniform(0, 6);
-  for (int i = 0; i < count; ++i) records.push_back(realistic_record("m" + std::to_string(uniform(0, 5))));
+  for (int i = 0; i < count; ++i)
+    records.push_back(realistic_record("m" + std::to_string(uniform(0, 5))));
   MembershipState state;
   const ApplyOutcome outcome = state.apply(records);
   RC_ASSERT(outcome.rejected == 0u);
@@ -131,8 +132,8 @@ RC_GTEST_PROP(MembershipReconciliation, DeltaHoldsExactlyTheRecordsThatChangeThe
   const MembershipState b = realistic_state();
   for (const MemberRecord& record : b.delta_for(a.digest())) {
     MembershipState receiver = a;
-    const ApplyOutcome outcome = receiver.apply({record});
-    RC_ASSERT(!(outcome.static_changed.empty() && outcome.liveness_advanced.empty()));
+    (void)receiver.apply({record});
+    RC_ASSERT(receiver.members() != a.members());
   }
 }
 
