@@ -50,6 +50,7 @@ class Client::Impl {
     std::optional<core::ClientReply> node_answer;
     for (const std::string& address : targets) {
       auto& connection = connection_to(address);
+      connection.close_if_stale();
       if (!connection.is_open()) {
         if (Status status = connection.open(address, options_.connect_timeout); !status.is_ok()) {
           down_until_[address] = Clock::now() + kDownFor;
@@ -61,6 +62,12 @@ class Client::Impl {
       if (!response.is_ok()) {
         down_until_[address] = Clock::now() + kDownFor;
         last = response.status();
+        // A write that was sent may have been applied: sending it again elsewhere would add a
+        // duplicate sibling. Only reads are retried once the request left.
+        if (request.op != core::ClientOp::kGet) {
+          return Status(last.code(), "outcome unknown, the write may have been applied: " +
+                                         last.message());
+        }
         continue;
       }
       core::ClientReply reply = api::reply_from_wire(*response);

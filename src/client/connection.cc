@@ -2,6 +2,10 @@
 
 #include "common/host_port.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace ringkv::client {
 
 using asio::ip::tcp;
@@ -29,6 +33,18 @@ Status Connection::open(const std::string& address, std::chrono::milliseconds ti
   address_ = address;
   decoder_ = api::FrameDecoder(frame_max_bytes_);  // Fresh stream, fresh decoder.
   return Status::ok();
+}
+
+void Connection::close_if_stale() {
+  if (!is_open()) return;
+  char byte;
+  const ssize_t peeked = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // 0: the node closed the connection; -1 other than "nothing to read": the connection broke.
+  // Unsolicited bytes cannot arrive either, so any peeked byte also means the stream is off.
+  if (peeked == 0 || peeked > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
 }
 
 Result<wire::Response> Connection::call(wire::Request request) {

@@ -22,6 +22,10 @@ class Connection {
 
   Status open(const std::string& address, std::chrono::milliseconds timeout);
   bool is_open() const { return socket_.is_open(); }
+  // Closes the connection if the node already closed its side (say, it was restarted while this
+  // connection sat idle). Checked before a write is sent, so a write never goes out on a
+  // connection that cannot deliver it.
+  void close_if_stale();
   // Sends `request` (its request_id is assigned here) and waits for the matching response.
   Result<wire::Response> call(wire::Request request);
 

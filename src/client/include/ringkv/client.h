@@ -5,6 +5,8 @@
 // reachable home replica, puts to the replica named in the context (the one that answered the
 // read) or else the first. When a node does not answer, the client marks it down for a while and
 // falls back to the next home replica, then to any other node (which forwards the request).
+// A write is moved to another node only when it could not be sent; once sent, a lost answer is
+// reported ("outcome unknown"), since resending could store the value twice as siblings.
 //
 // get returns all sibling values plus an opaque context; put and del with that context supersede
 // exactly what the read saw. Contexts are opaque bytes: pass back what get returned.
