@@ -48,6 +48,7 @@ Status NodeConfig::validate() const {
     return Status::invalid_argument("hint_delivery_interval_ms must be >= 1");
   }
   if (peer_down_after_ms == 0) return Status::invalid_argument("peer_down_after_ms must be >= 1");
+  if (!(phi_threshold > 0)) return Status::invalid_argument("phi_threshold must be > 0");
   RINGKV_RETURN_IF_ERROR(default_bucket.validate(std::string(kDefaultBucketName)));
   for (const auto& [name, properties] : buckets) RINGKV_RETURN_IF_ERROR(properties.validate(name));
   if (!members.empty()) {
@@ -92,9 +93,20 @@ Status Node::start(std::uint64_t now_ms) {
     effects_.push_back(PersistEffect{token, std::move(batch)});
   }
   RINGKV_RETURN_IF_ERROR(load_hint_totals());
+  PhiAccrualConfig detector_config;
+  detector_config.threshold = config_.phi_threshold;
+  detector_config.acceptable_heartbeat_pause_ms = config_.peer_down_after_ms;
+  detector_config.first_heartbeat_estimate_ms = config_.tick_interval_ms;
+  detector_config.std_deviation_min_ms =
+      std::max<double>(10.0, static_cast<double>(config_.tick_interval_ms) / 4);
+  RINGKV_RETURN_IF_ERROR(detector_config.validate());
+  detector_.emplace(detector_config);
+  for (const auto& [id, weight] : ring_->weights()) {
+    (void)weight;
+    if (id != config_.node_id) detector_->expect(id, now_ms);
+  }
   started_ = true;
   now_ms_ = now_ms;
-  started_at_ms_ = now_ms;
   next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
   request_timer(now_ms + config_.tick_interval_ms);
   return Status::ok();
@@ -102,10 +114,7 @@ Status Node::start(std::uint64_t now_ms) {
 
 bool Node::believes_alive(const NodeId& node) const {
   if (node == config_.node_id) return true;
-  auto it = last_heard_ms_.find(node);
-  // Until a peer has had time to answer our first pings, assume it is up.
-  const std::uint64_t heard = it == last_heard_ms_.end() ? started_at_ms_ : it->second;
-  return now_ms_ <= heard + config_.peer_down_after_ms;
+  return detector_->is_available(node, now_ms_);
 }
 
 const BucketProperties& Node::bucket_properties(const std::string& bucket) const {
@@ -227,7 +236,7 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
 void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms) {
   assert(started_);
   now_ms_ = now_ms;
-  last_heard_ms_[from] = now_ms;
+  if (ring_->weights().contains(from)) detector_->heartbeat(from, now_ms);
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{from, Pong{ping->sequence, ping->sent_at_ms}});
   } else if (std::holds_alternative<Pong>(message)) {

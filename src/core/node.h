@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "core/bucket.h"
 #include "core/effects.h"
+#include "core/membership/failure_detector.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
@@ -55,9 +56,12 @@ struct NodeConfig {
   // Hints in flight to their owners at once; when a round is fully acknowledged the next one
   // starts at once, so delivery streams at the owner's pace.
   std::size_t hints_per_delivery_max = 512;
-  // A peer not heard from (any message, pings included) for this long is treated as down when
-  // choosing replicas. It never changes who owns data.
+  // Failure detection (phi accrual, Hayashibara et al. 2004) on every message from a peer, pings
+  // included: a peer is treated as down when choosing replicas once phi reaches phi_threshold;
+  // peer_down_after_ms is the silence tolerated beyond the usual interval (the detector's
+  // acceptable pause). It decides who is asked first, never who owns data.
   std::uint64_t peer_down_after_ms = 2000;
+  double phi_threshold = 8.0;
 
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
@@ -236,8 +240,7 @@ class Node {
   std::map<std::uint64_t, GetOperation> gets_;
   std::map<std::uint64_t, ForwardOperation> forwards_;
   std::map<std::uint64_t, HintDelivery> hint_deliveries_;  // By operation id.
-  std::map<NodeId, std::uint64_t> last_heard_ms_;
-  std::uint64_t started_at_ms_ = 0;
+  std::optional<PhiAccrualDetector> detector_;
   std::uint64_t next_hint_delivery_ms_ = 0;
   std::uint64_t hints_held_ = 0;
   std::uint64_t hint_bytes_ = 0;
