@@ -23,10 +23,7 @@ SimConfig handoff_config(std::uint64_t seed) {
 }
 
 core::ClientReply call(Simulator& sim, const core::NodeId& node, core::ClientRequest request) {
-  std::optional<core::ClientReply> result;
-  sim.submit(node, std::move(request), [&](const core::ClientReply& reply) { result = reply; });
-  for (int i = 0; i < 1000 && !result; ++i) sim.run_for(10);
-  return result.value_or(core::ClientReply{.status = Status::internal("no reply")});
+  return sim.call(node, std::move(request));
 }
 
 bool holds_key(Simulator& sim, const core::NodeId& node, const std::string& key) {

@@ -23,13 +23,8 @@ SimConfig lossy_config(std::uint64_t seed) {
   return config;
 }
 
-// Runs `request` against `node` and the simulation until it answers.
 core::ClientReply call(Simulator& sim, const core::NodeId& node, core::ClientRequest request) {
-  std::optional<core::ClientReply> result;
-  sim.submit(node, std::move(request), [&](const core::ClientReply& reply) { result = reply; });
-  for (int i = 0; i < 1000 && !result; ++i) sim.run_for(10);
-  EXPECT_TRUE(result.has_value()) << "no reply";
-  return result.value_or(core::ClientReply{});
+  return sim.call(node, std::move(request));
 }
 
 core::ClientRequest get_request(const std::string& key, std::uint32_t r = 0) {

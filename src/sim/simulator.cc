@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <cassert>
+#include <optional>
 #include <stdexcept>
 
 namespace ringkv::sim {
@@ -141,6 +142,21 @@ void Simulator::submit(const core::NodeId& node, core::ClientRequest request,
       config_.latency_min_ms +
       random_.uniform(config_.latency_max_ms - config_.latency_min_ms + 1);
   schedule(now_ms_ + latency, ClientArrive{node, std::move(request)});
+}
+
+core::ClientReply Simulator::call(const core::NodeId& node, core::ClientRequest request,
+                                  std::uint64_t wait_ms_max) {
+  std::optional<core::ClientReply> result;
+  const std::uint64_t request_id = next_request_id_;  // The id submit() assigns.
+  submit(node, std::move(request), [&](const core::ClientReply& reply) { result = reply; });
+  const std::uint64_t deadline = now_ms_ + wait_ms_max;
+  while (!result && now_ms_ < deadline) run_for(10);
+  if (!result) {
+    pending_replies_.erase(request_id);  // Its handler refers to this frame's `result`.
+    return core::ClientReply{.status = Status::internal("no reply within " +
+                                                        std::to_string(wait_ms_max) + " ms")};
+  }
+  return *result;
 }
 
 void Simulator::after(std::uint64_t delay_ms, std::function<void()> callback) {

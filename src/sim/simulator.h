@@ -54,6 +54,11 @@ class Simulator {
   // Unavailable when the node is down). The request id is assigned here.
   void submit(const core::NodeId& node, core::ClientRequest request, ReplyHandler on_reply);
 
+  // Submits `request` and runs the simulation until its reply arrives (for scripted tests). After
+  // `wait_ms_max` of simulated time without one, returns an Internal "no reply" status.
+  core::ClientReply call(const core::NodeId& node, core::ClientRequest request,
+                         std::uint64_t wait_ms_max = 10'000);
+
   // Runs `callback` at now + delay_ms of simulated time (client think time, fault schedules).
   void after(std::uint64_t delay_ms, std::function<void()> callback);
 
