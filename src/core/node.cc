@@ -142,6 +142,11 @@ Status Node::validate_request(const ClientRequest& request) const {
   return Status::ok();
 }
 
+bool Node::valid_location(const std::string& bucket, const std::string& key) {
+  return !bucket.empty() && bucket.size() <= limits::kBucketMaxBytes && !key.empty() &&
+         key.size() <= limits::kKeyMaxBytes;
+}
+
 std::string Node::storage_key_of(const std::string& bucket, const std::string& key) const {
   const std::uint32_t partition = partition_of(key_position(bucket, key), config_.partition_count);
   return storage::encode_storage_key(partition, bucket, key);

@@ -181,6 +181,8 @@ class Node {
 
   // node.cc: validation, local storage, dispatch, timers.
   Status validate_request(const ClientRequest& request) const;
+  // Peer messages name a bucket and key too; they get the same bounds as client requests.
+  static bool valid_location(const std::string& bucket, const std::string& key);
   std::string storage_key_of(const std::string& bucket, const std::string& key) const;
   Result<VersionedObject> read_local(const std::string& bucket, const std::string& key);
   std::uint64_t persist_object(const std::string& bucket, const std::string& key,

@@ -35,8 +35,7 @@ void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quo
 void Node::on_replica_read(const NodeId& from, const ReplicaRead& message) {
   ReplicaReadReply reply;
   reply.operation_id = message.operation_id;
-  if (message.key.empty() || message.key.size() > limits::kKeyMaxBytes || message.bucket.empty() ||
-      message.bucket.size() > limits::kBucketMaxBytes) {
+  if (!valid_location(message.bucket, message.key)) {
     reply.status = Status::invalid_argument("replica read with an invalid bucket or key");
   } else {
     auto object = read_local(message.bucket, message.key);

@@ -51,8 +51,7 @@ void Node::store_hint(const NodeId& from, const ReplicaWrite& message) {
       effects_.push_back(SendEffect{from, ReplicaWriteAck{message.operation_id, std::move(status)}});
     }
   };
-  if (message.key.empty() || message.key.size() > limits::kKeyMaxBytes || message.bucket.empty() ||
-      message.bucket.size() > limits::kBucketMaxBytes || message.hint_for.size() > 255) {
+  if (!valid_location(message.bucket, message.key) || message.hint_for.size() > 255) {
     reply_error(Status::invalid_argument("hint with an invalid bucket, key or owner"));
     return;
   }

@@ -179,8 +179,7 @@ void Node::on_replica_write(const NodeId& from, const ReplicaWrite& message) {
   }
   // Peer input is validated like client input: a bad object is refused, never stored.
   Status status;
-  if (message.key.empty() || message.key.size() > limits::kKeyMaxBytes || message.bucket.empty() ||
-      message.bucket.size() > limits::kBucketMaxBytes) {
+  if (!valid_location(message.bucket, message.key)) {
     status = Status::invalid_argument("replica write with an invalid bucket or key");
   }
   Result<VersionedObject> incoming = status.is_ok() ? VersionedObject::decode(message.object)
