@@ -72,6 +72,30 @@ Result<Incoming> parse_incoming(std::string_view payload, std::uint64_t* request
   }
   if (message.has_cluster_info()) return Incoming(ClusterInfoQuery{message.request_id()});
   if (message.has_node_status()) return Incoming(NodeStatusQuery{message.request_id()});
+  if (message.has_membership()) {
+    const auto& membership = message.membership();
+    MembershipCommand command;
+    command.request_id = message.request_id();
+    switch (membership.action_case()) {
+      case wire::MembershipRequest::kJoin:
+        command.action = MembershipCommand::Action::kJoin;
+        command.weight = membership.join().weight();
+        break;
+      case wire::MembershipRequest::kLeave:
+        command.action = MembershipCommand::Action::kLeave;
+        break;
+      case wire::MembershipRequest::kRemove:
+        command.action = MembershipCommand::Action::kRemove;
+        command.node = membership.remove().node();
+        if (command.node.empty() || command.node.size() > 255) {
+          return Status::invalid_argument("remove needs a node id of 1 to 255 bytes");
+        }
+        break;
+      case wire::MembershipRequest::ACTION_NOT_SET:
+        return Status::invalid_argument("membership request without an action");
+    }
+    return Incoming(std::move(command));
+  }
   if (message.has_peer()) {
     auto delivery = peer_from_wire(message.peer());
     if (!delivery.is_ok()) return delivery.status();

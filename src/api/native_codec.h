@@ -25,13 +25,22 @@ struct ClusterInfoQuery {
 struct NodeStatusQuery {
   std::uint64_t request_id = 0;
 };
+// An operator's membership command (join, leave, remove), run by the receiving node.
+struct MembershipCommand {
+  std::uint64_t request_id = 0;
+  enum class Action { kJoin, kLeave, kRemove } action = Action::kJoin;
+  std::uint32_t weight = 0;  // Join: 0 means the configured weight.
+  std::string node;          // Remove: the member to remove.
+};
 // A one-way message from another node.
 struct PeerDelivery {
   core::NodeId from;
   core::PeerMessage message;
+  std::string from_address;  // The sender's HOST:PORT when it announced one (gossip).
 };
 using Incoming =
-    std::variant<core::ClientRequest, ClusterInfoQuery, NodeStatusQuery, PeerDelivery>;
+    std::variant<core::ClientRequest, ClusterInfoQuery, NodeStatusQuery, PeerDelivery,
+                 MembershipCommand>;
 
 // Parses one frame payload. Errors: Corruption (not a Request message or a malformed peer
 // message), Unsupported (protocol version or message type unknown). The request id is kept even
@@ -53,7 +62,10 @@ core::ClientReply reply_from_wire(const wire::Response& message);
 Result<core::ClientReply> parse_response(std::string_view payload);
 
 // Peer messages.
-wire::Request make_peer_frame(const core::NodeId& from, const core::PeerMessage& message);
+// `from_address`: the sender's HOST:PORT, so that a node not yet in anyone's membership table can
+// be answered; empty for static membership.
+wire::Request make_peer_frame(const core::NodeId& from, const core::PeerMessage& message,
+                              const std::string& from_address = {});
 Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope);
 
 }  // namespace ringkv::api

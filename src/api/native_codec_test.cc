@@ -62,9 +62,9 @@ TEST(NativeCodec, RejectsAnUnknownProtocolVersion) {
 TEST(NativeCodec, RejectsAnUnknownMessageType) {
   wire::Request request;
   request.set_protocol_version(kProtocolVersion);
-  // Field 15 is an operation this node does not know; protobuf keeps it as an unknown field.
+  // Field 16 is an operation this node does not know; protobuf keeps it as an unknown field.
   std::string bytes = serialize(request);
-  bytes += std::string("\x7a\x00", 2);  // field 15, wire type 2, length 0
+  bytes += std::string("\x82\x01\x00", 3);  // field 16, wire type 2, length 0
   std::uint64_t id = 0;
   auto parsed = parse_incoming(bytes, &id);
   ASSERT_FALSE(parsed.is_ok());
@@ -86,7 +86,8 @@ TEST(NativeCodec, CarriesErrorsToTheClient) {
 TEST(PeerCodec, RoundTripsEveryMessageType) {
   const std::vector<core::PeerMessage> messages = {
       core::Ping{1, 2},
-      core::Pong{3, 4},
+      core::Pong{3, 4, 0xabcdef, 7},
+      core::Gossip{core::GossipDigest{{{"n2", core::DigestEntry{1, 2, 3, 0}}}}},
       core::ReplicaWrite{5, "b", "k", "object"},
       core::ReplicaWriteAck{6, Status::io_error("disk")},
       core::ReplicaWriteAck{7, Status::ok()},
@@ -106,7 +107,40 @@ TEST(PeerCodec, RoundTripsEveryMessageType) {
     EXPECT_EQ(delivery->from, "n1");
     EXPECT_EQ(delivery->message.index(), message.index());
     EXPECT_EQ(core::describe(delivery->message), core::describe(message));
+    if (const auto* pong = std::get_if<core::Pong>(&message)) {
+      const auto& back = std::get<core::Pong>(delivery->message);
+      EXPECT_EQ(back.ring_version, pong->ring_version);
+      EXPECT_EQ(back.transfers_pending, pong->transfers_pending);
+    }
+    if (const auto* gossip = std::get_if<core::Gossip>(&message)) {
+      EXPECT_EQ(std::get<core::Gossip>(delivery->message).message, gossip->message);
+    }
   }
+  // A newcomer announces its address so that it can be answered before gossip lists it.
+  std::uint64_t id = 0;
+  auto incoming =
+      parse_incoming(serialize(make_peer_frame("n9", core::Ping{1, 2}, "10.0.0.9:7001")), &id);
+  ASSERT_TRUE(incoming.is_ok());
+  EXPECT_EQ(std::get<PeerDelivery>(*incoming).from_address, "10.0.0.9:7001");
+}
+
+TEST(NativeCodec, ParsesMembershipCommands) {
+  wire::Request request;
+  request.set_protocol_version(kProtocolVersion);
+  request.set_request_id(4);
+  request.mutable_membership()->mutable_remove()->set_node("n3");
+  std::uint64_t id = 0;
+  auto parsed = parse_incoming(serialize(request), &id);
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+  const auto& command = std::get<MembershipCommand>(*parsed);
+  EXPECT_EQ(command.action, MembershipCommand::Action::kRemove);
+  EXPECT_EQ(command.node, "n3");
+  request.mutable_membership()->mutable_remove()->set_node("");
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(),
+            StatusCode::kInvalidArgument);
+  request.mutable_membership()->Clear();
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(PeerCodec, RejectsAnEnvelopeWithoutSenderOrBody) {

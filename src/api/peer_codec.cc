@@ -14,7 +14,10 @@ struct ToWire {
   void operator()(const core::Pong& m) const {
     envelope.mutable_pong()->set_sequence(m.sequence);
     envelope.mutable_pong()->set_echoed_sent_at_ms(m.echoed_sent_at_ms);
+    envelope.mutable_pong()->set_ring_version(m.ring_version);
+    envelope.mutable_pong()->set_transfers_pending(m.transfers_pending);
   }
+  void operator()(const core::Gossip& m) const { envelope.set_gossip(core::encode_gossip(m.message)); }
   void operator()(const core::ReplicaWrite& m) const {
     auto* out = envelope.mutable_replica_write();
     out->set_operation_id(m.operation_id);
@@ -55,11 +58,13 @@ struct ToWire {
 
 }  // namespace
 
-wire::Request make_peer_frame(const core::NodeId& from, const core::PeerMessage& message) {
+wire::Request make_peer_frame(const core::NodeId& from, const core::PeerMessage& message,
+                              const std::string& from_address) {
   wire::Request request;
   request.set_protocol_version(kProtocolVersion);
   auto* envelope = request.mutable_peer();
   envelope->set_from(from);
+  if (!from_address.empty()) envelope->set_from_address(from_address);
   std::visit(ToWire{*envelope}, message);
   return request;
 }
@@ -68,14 +73,25 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
   PeerDelivery delivery;
   delivery.from = envelope.from();
   if (delivery.from.empty()) return Status::corruption("peer message without a sender");
+  if (envelope.from_address().size() > 255) {
+    return Status::invalid_argument("peer message with an oversize sender address");
+  }
+  delivery.from_address = envelope.from_address();
   switch (envelope.body_case()) {
     case wire::PeerEnvelope::kPing:
       delivery.message = core::Ping{envelope.ping().sequence(), envelope.ping().sent_at_ms()};
       break;
     case wire::PeerEnvelope::kPong:
       delivery.message =
-          core::Pong{envelope.pong().sequence(), envelope.pong().echoed_sent_at_ms()};
+          core::Pong{envelope.pong().sequence(), envelope.pong().echoed_sent_at_ms(),
+                     envelope.pong().ring_version(), envelope.pong().transfers_pending()};
       break;
+    case wire::PeerEnvelope::kGossip: {
+      auto gossip = core::decode_gossip(envelope.gossip());
+      if (!gossip.is_ok()) return gossip.status();
+      delivery.message = core::Gossip{std::move(gossip).value()};
+      break;
+    }
     case wire::PeerEnvelope::kReplicaWrite: {
       const auto& m = envelope.replica_write();
       delivery.message =

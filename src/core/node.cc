@@ -51,6 +51,29 @@ Status NodeConfig::validate() const {
   if (!(phi_threshold > 0)) return Status::invalid_argument("phi_threshold must be > 0");
   RINGKV_RETURN_IF_ERROR(default_bucket.validate(std::string(kDefaultBucketName)));
   for (const auto& [name, properties] : buckets) RINGKV_RETURN_IF_ERROR(properties.validate(name));
+  if (!seeds.empty()) {
+    if (!members.empty()) {
+      return Status::invalid_argument("a node with seeds learns its members by gossip; the "
+                                      "static member list must be empty");
+    }
+    if (address.size() > kAddressBytesMax || !is_valid_member_address(address)) {
+      return Status::invalid_argument("address must be HOST:PORT (port 1-65535, at most 255 "
+                                      "bytes), got '" + address + "'");
+    }
+    if (node_id.size() > kNodeIdBytesMax) {
+      return Status::invalid_argument("node_id must be at most 255 bytes with gossip");
+    }
+    if (weight < 1 || weight > kMemberWeightMax) {
+      return Status::invalid_argument("weight must be in [1, " + std::to_string(kMemberWeightMax) +
+                                      "], got " + std::to_string(weight));
+    }
+    RINGKV_RETURN_IF_ERROR(gossip.validate());
+  }
+  if (transfer_keys_in_flight_max == 0) {
+    return Status::invalid_argument("transfer_keys_in_flight_max must be >= 1");
+  }
+  if (transfer_bytes_per_s == 0) return Status::invalid_argument("transfer_bytes_per_s must be >= 1");
+  if (transfer_interval_ms == 0) return Status::invalid_argument("transfer_interval_ms must be >= 1");
   if (!members.empty()) {
     const bool listed = std::any_of(members.begin(), members.end(), [&](const auto& event) {
       return event.kind == MembershipEvent::Kind::kJoin && event.node == node_id;
@@ -68,11 +91,14 @@ Node::Node(NodeConfig config, storage::Engine& storage, Random& random)
 Status Node::start(std::uint64_t now_ms) {
   assert(!started_);
   RINGKV_RETURN_IF_ERROR(config_.validate());
-  std::vector<MembershipEvent> history = config_.members;
-  if (history.empty()) history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1});
-  auto ring = Ring::build(config_.partition_count, history);
-  if (!ring.is_ok()) return ring.status();
-  ring_ = std::move(ring).value();
+  if (config_.seeds.empty()) {
+    std::vector<MembershipEvent> history = config_.members;
+    if (history.empty()) history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1});
+    auto ring = Ring::build(config_.partition_count, history);
+    if (!ring.is_ok()) return ring.status();
+    ring_ = std::move(ring).value();
+    ring_version_ = history_digest(history);
+  }
 
   auto stored = storage_.get(storage::Namespace::kMeta, kActorIdKey);
   if (!stored.is_ok()) return stored.status();
@@ -101,12 +127,17 @@ Status Node::start(std::uint64_t now_ms) {
       std::max<double>(10.0, static_cast<double>(config_.tick_interval_ms) / 4);
   RINGKV_RETURN_IF_ERROR(detector_config.validate());
   detector_.emplace(detector_config);
-  for (const auto& [id, weight] : ring_->weights()) {
-    (void)weight;
-    if (id != config_.node_id) detector_->expect(id, now_ms);
-  }
-  started_ = true;
   now_ms_ = now_ms;
+  if (ring_) {
+    for (const auto& [id, weight] : ring_->weights()) {
+      (void)weight;
+      if (id != config_.node_id) detector_->expect(id, now_ms);
+    }
+  } else {
+    RINGKV_RETURN_IF_ERROR(start_membership(now_ms));
+  }
+  count_transfers_pending();
+  started_ = true;
   next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
   request_timer(now_ms + config_.tick_interval_ms);
   return Status::ok();
@@ -187,6 +218,14 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
     fail(origin, std::move(status));
     return;
   }
+  if (!ring_ || departed()) {
+    fail(origin, Status::unavailable(
+                     departed() ? "node " + config_.node_id + " has left the cluster"
+                                : "node " + config_.node_id +
+                                      " is not part of a cluster yet (waiting to join through "
+                                      "its seeds)"));
+    return;
+  }
   auto quorum = effective_quorum(bucket_properties(request.bucket), request.r, request.w,
                                  ring_->weights().size(), request.pr, request.pw);
   if (!quorum.is_ok()) {
@@ -201,6 +240,16 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
   }
   ++(request.op == ClientOp::kDelete ? stats_.deletes : stats_.puts);
   if (std::find(replicas.begin(), replicas.end(), config_.node_id) == replicas.end()) {
+    const bool any_home_up = std::any_of(replicas.begin(), replicas.end(),
+                                         [&](const NodeId& id) { return believes_alive(id); });
+    if (!any_home_up && config_.hinted_handoff) {
+      // Always writeable: with every home replica down, this node takes the write itself and
+      // hands it to the home replicas when they are back (ownership transfer).
+      ++stats_.stand_in_puts;
+      coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms,
+                     /*home=*/false);
+      return;
+    }
     forward_put(std::move(request), std::move(origin), replicas, now_ms);
     return;
   }
@@ -241,11 +290,17 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
 void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms) {
   assert(started_);
   now_ms_ = now_ms;
-  if (ring_->weights().contains(from)) detector_->heartbeat(from, now_ms);
+  if (is_known_peer(from)) detector_->heartbeat(from, now_ms);
   if (const auto* ping = std::get_if<Ping>(&message)) {
-    effects_.push_back(SendEffect{from, Pong{ping->sequence, ping->sent_at_ms}});
-  } else if (std::holds_alternative<Pong>(message)) {
+    effects_.push_back(SendEffect{
+        from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfers_pending_}});
+  } else if (const auto* pong = std::get_if<Pong>(&message)) {
     ++stats_.pongs_received;
+    if (is_known_peer(from)) {
+      peer_reports_[from] = PeerReport{pong->ring_version, pong->transfers_pending};
+    }
+  } else if (const auto* gossip = std::get_if<Gossip>(&message)) {
+    on_gossip(from, *gossip, now_ms);
   } else if (const auto* write = std::get_if<ReplicaWrite>(&message)) {
     on_replica_write(from, *write);
   } else if (const auto* ack = std::get_if<ReplicaWriteAck>(&message)) {
@@ -268,7 +323,7 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
 void Node::on_forward_request(const NodeId& from, const ForwardRequest& forward,
                               std::uint64_t now_ms) {
   const ForwardOrigin origin{from, forward.forward_id};
-  if (forward.request.op != ClientOp::kGet) {
+  if (forward.request.op != ClientOp::kGet && ring_) {
     // A forwarded write is never forwarded again: if our ring disagrees with the sender's, say so
     // instead of bouncing the request around.
     auto quorum = effective_quorum(bucket_properties(forward.request.bucket), forward.request.r,
@@ -301,9 +356,12 @@ void Node::on_tick(std::uint64_t now_ms) {
     next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
     deliver_hints(now_ms);
   }
-  for (const auto& [id, weight] : ring_->weights()) {
-    (void)weight;
-    if (id == config_.node_id) continue;
+  if (gossiper_) membership_tick(now_ms);
+  if (now_ms >= next_transfer_ms_) {
+    next_transfer_ms_ = now_ms + config_.transfer_interval_ms;
+    run_transfers(now_ms);
+  }
+  for (const NodeId& id : peers()) {
     effects_.push_back(SendEffect{id, Ping{++ping_sequence_, now_ms}});
     ++stats_.pings_sent;
   }
@@ -337,6 +395,11 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (delivery.deadline_ms <= now_ms) expired.push_back(id);
   }
   for (std::uint64_t id : expired) hint_deliveries_.erase(id);  // Sent again next round.
+  expired.clear();
+  for (const auto& [id, transfer] : transfers_) {
+    if (transfer.deadline_ms <= now_ms) expired.push_back(id);
+  }
+  for (std::uint64_t id : expired) transfers_.erase(id);  // Sent again next round.
   expired.clear();
   for (const auto& [id, forward] : forwards_) {
     if (forward.deadline_ms <= now_ms) expired.push_back(id);

@@ -29,6 +29,7 @@
 #include "core/bucket.h"
 #include "core/effects.h"
 #include "core/membership/failure_detector.h"
+#include "core/membership/gossiper.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
@@ -63,6 +64,24 @@ struct NodeConfig {
   std::uint64_t peer_down_after_ms = 2000;
   double phi_threshold = 8.0;
 
+  // Dynamic membership (DESIGN.md section 5). Non-empty `seeds` turns it on: membership comes from
+  // gossip with the seeds (ids; the host knows their addresses), is persisted in the metadata
+  // namespace and survives restarts, and `members` must be empty. Empty: the static cluster above.
+  std::vector<NodeId> seeds;
+  std::string address;       // This node's "HOST:PORT", announced to the cluster.
+  std::uint32_t weight = 1;  // Partitions claimed relative to other members; fixed at join.
+  // Join by itself (once a seed answered, or, for a seed, after join_grace_ms without hearing
+  // from another seed): nodes started with the same seeds form one cluster. Off: wait for join().
+  bool auto_join = true;
+  std::uint64_t join_grace_ms = 3000;
+  GossipConfig gossip;
+  // Ownership transfer: a node streams the keys it holds but is no longer a home replica of to
+  // their home replicas and deletes each once all of them acknowledged it durable (DESIGN.md
+  // section 5). Bounded in keys in flight and in bytes per second.
+  std::size_t transfer_keys_in_flight_max = 256;
+  std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;
+  std::uint64_t transfer_interval_ms = 500;  // Between scans while nothing is in flight.
+
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
 };
@@ -81,6 +100,25 @@ struct NodeStats {
   std::uint64_t hints_stored = 0;     // Hint writes accepted for down replicas.
   std::uint64_t hints_refused = 0;    // Refused because hint_bytes_max was reached.
   std::uint64_t hints_delivered = 0;  // Acknowledged by their owner and deleted.
+  std::uint64_t stand_in_puts = 0;    // Coordinated here because every home replica was down.
+  std::uint64_t transfer_keys_sent = 0;     // Handoff sends (one per key per round).
+  std::uint64_t transfer_keys_handed_off = 0;  // Acknowledged by every home replica and deleted.
+  std::uint64_t transfer_bytes_handed_off = 0;
+  std::uint64_t rebuild_keys_sent = 0;  // Copies sent to new replicas of a removed member.
+  std::uint64_t rebuilds_done = 0;      // (partition, new replica) streams finished.
+  std::uint64_t ring_changes = 0;
+};
+
+// One member as this node sees it (for `ringkv status`).
+struct MemberView {
+  NodeId id;
+  std::string address;  // Empty in static mode (the host knows it).
+  std::string state;    // joining | up | leaving | removed (static members: up).
+  bool alive = false;   // This node's failure detector.
+  std::uint32_t weight = 0;
+  std::uint32_t partitions = 0;  // Partitions it owns in this node's ring.
+  // Partitions it still has to hand off, as it last reported (pongs); -1: never reported.
+  std::int64_t transfers_pending = -1;
 };
 
 class Node {
@@ -96,16 +134,42 @@ class Node {
   void on_persisted(std::uint64_t token, const Status& status);
   void on_tick(std::uint64_t now_ms);
 
+  // Operator commands (dynamic membership only; errors say why). join: declare this node a
+  // member (needs contact with a seed first). leave: hand every partition off, then leave the
+  // cluster. remove: declare `member` (another node, presumably dead) gone for good; its
+  // partitions are rebuilt on their new owners from the remaining replicas.
+  Status join(std::uint32_t weight);
+  Status leave();
+  Status remove(const NodeId& member);
+
   // The effects produced since the last call, in the order they must be applied.
   std::vector<Effect> take_effects();
 
   ActorId actor_id() const { return actor_id_; }
   const NodeConfig& config() const { return config_; }
+  // Precondition: has_ring() (always true in static mode; in dynamic mode once a cluster exists).
   const Ring& ring() const { return *ring_; }
+  bool has_ring() const { return ring_.has_value(); }
+  std::uint64_t ring_version() const { return ring_version_; }
+  bool dynamic_membership() const { return gossiper_.has_value(); }
+  // The gossiper (dynamic membership only), for hosts and tests.
+  const Gossiper* gossiper() const { return gossiper_ ? &*gossiper_ : nullptr; }
+  // The address gossip announced for `node`; empty if unknown or in static mode.
+  std::string address_of(const NodeId& node) const;
+  // This node's membership state name (joining | up | leaving | removed | none).
+  std::string member_state() const;
+  // Set once this node finished leaving or was removed: the host should stop it.
+  bool departed() const { return gossiper_ && gossiper_->self_removed(); }
+  std::vector<MemberView> members() const;
+  // Partitions holding keys this node is not a home replica of (to hand off), and the keys
+  // currently in flight to their new owners.
+  std::uint64_t transfers_pending() const { return transfers_pending_; }
+  std::size_t transfer_keys_in_flight() const { return transfers_.size() + rebuild_ops_.size(); }
+  std::size_t rebuilds_pending() const { return rebuilds_.size(); }
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
-           hint_deliveries_.size();
+           hint_deliveries_.size() + transfers_.size() + rebuild_ops_.size();
   }
   // Hints this node holds for other nodes, and their bytes.
   std::uint64_t hints_held() const { return hints_held_; }
@@ -137,6 +201,7 @@ class Node {
     Quorum quorum;
     std::uint32_t acks = 0;
     std::uint32_t home_acks = 0;  // Acknowledgements from home replicas (this node included).
+    bool coordinator_is_home = true;
     std::uint32_t failures = 0;
     std::uint32_t home_failures = 0;
     Status last_error;
@@ -155,6 +220,7 @@ class Node {
     std::uint64_t deadline_ms = 0;
     bool replied = false;
     VersionedObject merged;
+    std::size_t home_count = 0;  // replicas[0, home_count) are home; the rest previous owners.
   };
   // A hint sent to its owner, deleted once the owner acknowledged it durable.
   struct HintDelivery {
@@ -162,6 +228,28 @@ class Node {
     std::string hint_key;
     std::string object;  // As sent: a hint rewritten meanwhile is kept for the next round.
     std::uint64_t deadline_ms = 0;
+  };
+  // A key handed off to its home replicas, deleted here once all of them acknowledged it.
+  struct TransferSend {
+    std::string storage_key;
+    std::string object;  // As sent.
+    std::vector<NodeId> waiting;
+    std::uint64_t deadline_ms = 0;
+  };
+  // Rebuilding a removed member's replicas: this node streams partition `partition` to `target`,
+  // a new home replica, in key order from `cursor` (the last key acknowledged; persisted, so the
+  // stream resumes there after a restart).
+  struct RebuildTask {
+    std::string cursor;
+    std::vector<std::uint64_t> waiting;  // Operation ids of the batch in flight.
+    std::string batch_last_key;
+    std::uint64_t deadline_ms = 0;
+  };
+  using RebuildKey = std::pair<std::uint32_t, NodeId>;  // (partition, target)
+  // What a peer last said in a pong.
+  struct PeerReport {
+    std::uint64_t ring_version = 0;
+    std::uint64_t transfers_pending = 0;
   };
   struct ForwardOperation {
     Origin origin;
@@ -200,8 +288,11 @@ class Node {
   void expire_operations(std::uint64_t now_ms);
 
   // node_put.cc: put coordination and the replica side of writes.
+  // `home`: this node is one of `replicas`. Otherwise every home replica is down and this node
+  // coordinates as a stand-in (sloppy quorum): the version gets a one-time actor id, since this
+  // node's own counter for the key may be behind what the home replicas hold.
   void coordinate_put(const ClientRequest& request, Origin origin, const Quorum& quorum,
-                      std::vector<NodeId> replicas, std::uint64_t now_ms);
+                      std::vector<NodeId> replicas, std::uint64_t now_ms, bool home = true);
   void on_put_local_done(std::uint64_t operation_id, const Status& status);
   void on_replica_write(const NodeId& from, const ReplicaWrite& message);
   void on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message);
@@ -216,6 +307,34 @@ class Node {
   void deliver_hints(std::uint64_t now_ms);
   bool on_hint_delivered(const NodeId& from, const ReplicaWriteAck& message);
   Status load_hint_totals();
+
+  // node_membership.cc: gossip, the ring it drives, persistence, ownership transfer.
+  Status start_membership(std::uint64_t now_ms);
+  void on_gossip(const NodeId& from, const Gossip& message, std::uint64_t now_ms);
+  void membership_tick(std::uint64_t now_ms);
+  // Rebuilds the ring when membership changed and persists the table; keeps the old ring as a
+  // previous ring whose owners are still asked on reads until the handoff settles.
+  void on_membership_changed();
+  void send_gossip(std::vector<OutgoingGossip> outgoing);
+  void adopt_ring(Ring ring, std::uint64_t version);
+  std::vector<NodeId> peers() const;  // Whom to ping: every other member not removed.
+  bool is_known_peer(const NodeId& node) const;
+  std::uint32_t smallest_n() const;
+  bool is_home_partition(std::uint32_t partition) const;  // Home for every bucket's keys.
+  void count_transfers_pending();
+  void run_transfers(std::uint64_t now_ms);
+  bool on_transfer_ack(const NodeId& from, const ReplicaWriteAck& message);
+  // Rebuilds after a removal (see node_membership.cc).
+  void plan_rebuilds(const Ring& old_ring, const Ring& new_ring);
+  Status load_rebuilds();
+  void persist_rebuild(const RebuildKey& key, const RebuildTask* task);  // null: done, delete.
+  void run_rebuilds(std::uint64_t now_ms);
+  bool on_rebuild_ack(const NodeId& from, const ReplicaWriteAck& message);
+  bool handoff_settled() const;
+  // Alive and, as its last pong said, running the same ring as this node.
+  bool ready_for_transfer(const NodeId& node) const;
+  void previous_owners(const std::string& bucket, const std::string& key, std::uint32_t n,
+                       std::vector<NodeId>& replicas) const;
 
   // node_get.cc: get coordination, the replica side of reads, read repair.
   void coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
@@ -246,6 +365,19 @@ class Node {
   std::uint64_t next_hint_delivery_ms_ = 0;
   std::uint64_t hints_held_ = 0;
   std::uint64_t hint_bytes_ = 0;
+  std::optional<Gossiper> gossiper_;
+  std::uint64_t membership_changes_seen_ = 0;
+  std::uint64_t membership_started_ms_ = 0;
+  std::uint64_t ring_version_ = 0;
+  std::vector<Ring> previous_rings_;  // Oldest first; dropped once the handoff settled.
+  std::map<NodeId, PeerReport> peer_reports_;
+  std::map<std::uint64_t, TransferSend> transfers_;  // By operation id.
+  std::uint64_t transfers_pending_ = 0;
+  std::map<RebuildKey, RebuildTask> rebuilds_;
+  std::map<std::uint64_t, RebuildKey> rebuild_ops_;  // Operation id -> its task.
+  std::uint64_t next_transfer_ms_ = 0;
+  double transfer_budget_bytes_ = 0;
+  std::uint64_t transfer_budget_at_ms_ = 0;
   std::vector<Effect> effects_;
   NodeStats stats_;
 };

@@ -13,6 +13,9 @@ void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quo
                           std::vector<NodeId> replicas, std::uint64_t now_ms) {
   const std::uint64_t operation_id = next_operation_id_++;
   GetOperation get;
+  get.home_count = replicas.size();
+  // While partitions change owner, their previous owners still hold the data: ask them too.
+  previous_owners(request.bucket, request.key, quorum.n, replicas);
   get.origin = std::move(origin);
   get.bucket = request.bucket;
   get.key = request.key;
@@ -113,8 +116,11 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
 
 void Node::read_repair(const GetOperation& operation) {
   if (operation.merged.empty()) return;
+  const auto home_end = operation.replicas.begin() + static_cast<std::ptrdiff_t>(operation.home_count);
   for (const auto& [replica, object] : operation.objects) {
     if (object == operation.merged) continue;
+    // Previous owners hand their copies off; repairing them would only send them back again.
+    if (std::find(operation.replicas.begin(), home_end, replica) == home_end) continue;
     ++stats_.read_repairs;
     if (replica == config_.node_id) {
       // Merge into the current local copy: it may have changed since it was read.

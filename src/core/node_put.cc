@@ -50,7 +50,8 @@ std::vector<Node::ReplicaTarget> Node::write_targets(const std::string& bucket,
         partition_of(key_position(bucket, key), config_.partition_count);
     const auto all = ring_->preference_list(partition, ring_->weights().size());
     for (std::size_t i = home.size(); i < all.size(); ++i) {
-      if (believes_alive(all[i])) fallbacks.push_back(all[i]);
+      // A stand-in coordinator already holds the write; it is nobody's fallback but its own.
+      if (all[i] != config_.node_id && believes_alive(all[i])) fallbacks.push_back(all[i]);
     }
   }
   std::size_t next_fallback = 0;
@@ -67,7 +68,7 @@ std::vector<Node::ReplicaTarget> Node::write_targets(const std::string& bucket,
 }
 
 void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quorum& quorum,
-                          std::vector<NodeId> replicas, std::uint64_t now_ms) {
+                          std::vector<NodeId> replicas, std::uint64_t now_ms, bool home) {
   auto context = decode_context(request.context);
   if (!context.is_ok()) {
     fail(origin, context.status());
@@ -89,10 +90,19 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
     return;
   }
   const bool is_delete = request.op == ClientOp::kDelete;
-  object->update(read_clock, actor_id_, now_ms,
+  ActorId actor = actor_id_;
+  if (!home) {
+    // A stand-in may hold no copy, or an old one: counter(actor_id_) + 1 could be a dot the home
+    // replicas already have, and the write would vanish as "already seen". A fresh actor cannot
+    // collide (64 random bits); it costs one clock entry, which pruning may later drop.
+    do {
+      actor = random_.next_u64();
+    } while (actor == 0 || actor == actor_id_);
+  }
+  object->update(read_clock, actor, now_ms,
                  is_delete ? std::nullopt : std::optional<std::string>(request.value));
-  // Keep this node's own entry: a pruned actor would restart its counter and reuse dots.
-  object->prune(config_.clock_entries_max, {actor_id_});
+  // Keep the writing actor's entry: a pruned actor would restart its counter and reuse dots.
+  object->prune(config_.clock_entries_max, {actor});
 
   const std::uint64_t operation_id = next_operation_id_++;
   PutOperation put;
@@ -101,6 +111,7 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   put.key = request.key;
   put.object = object->encode();
   put.replicas = write_targets(request.bucket, request.key, replicas);
+  put.coordinator_is_home = home;
   put.quorum = quorum;
   put.deadline_ms = deadline_for(request, now_ms);
   request_timer(put.deadline_ms);
@@ -119,7 +130,7 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
     return;
   }
   ++put.acks;
-  ++put.home_acks;
+  if (put.coordinator_is_home) ++put.home_acks;
   // Only now that our own dot is durable may other replicas see it.
   for (const ReplicaTarget& target : put.replicas) {
     effects_.push_back(SendEffect{
@@ -131,7 +142,7 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
 void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message) {
   auto it = puts_.find(message.operation_id);
   if (it == puts_.end()) {
-    on_hint_delivered(from, message);
+    if (!on_hint_delivered(from, message)) on_transfer_ack(from, message);
     return;  // Otherwise late: the operation is settled.
   }
   PutOperation& put = it->second;
@@ -153,7 +164,7 @@ void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& messa
 void Node::settle_put(std::uint64_t operation_id) {
   PutOperation& put = puts_.at(operation_id);
   const std::uint32_t total = static_cast<std::uint32_t>(put.replicas.size()) + 1;
-  std::uint32_t home_total = 1;
+  std::uint32_t home_total = put.coordinator_is_home ? 1 : 0;
   for (const ReplicaTarget& target : put.replicas) home_total += target.hint_for.empty() ? 1 : 0;
   const bool met = put.acks >= put.quorum.w && put.home_acks >= put.quorum.pw;
   const bool hopeless = total - put.failures < put.quorum.w ||

@@ -29,6 +29,7 @@ struct Describe {
     return "forward-reply id=" + std::to_string(m.forward_id) + " " +
            m.reply.status.to_string();
   }
+  std::string operator()(const Gossip& m) const { return describe(m.message); }
 };
 
 }  // namespace

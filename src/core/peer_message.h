@@ -8,20 +8,25 @@
 #include <variant>
 
 #include "common/status.h"
+#include "core/membership/gossip_messages.h"
+#include "core/node_id.h"
 #include "core/requests.h"
 
 namespace ringkv::core {
-
-using NodeId = std::string;
 
 // Liveness probe; the failure detector builds on these and on replies.
 struct Ping {
   std::uint64_t sequence = 0;
   std::uint64_t sent_at_ms = 0;  // Sender's clock, echoed back to measure round trips.
 };
+// A pong also says which ring the sender runs and how many partitions it still holds data for
+// without being their home (ownership transfers pending): the membership handshake that tells a
+// joiner its handoff is done and a coordinator when a previous ring's owners may be forgotten.
 struct Pong {
   std::uint64_t sequence = 0;
   std::uint64_t echoed_sent_at_ms = 0;
+  std::uint64_t ring_version = 0;       // Digest of the sender's ring history (0: unknown).
+  std::uint64_t transfers_pending = 0;  // Partitions the sender must still hand off.
 };
 
 // Coordinator -> replica: merge `object` (an encoded VersionedObject) into your copy, persist it
@@ -64,8 +69,13 @@ struct ForwardReply {
   ClientReply reply;
 };
 
+// Membership gossip (core/membership/gossip_messages.h), carried like any peer message.
+struct Gossip {
+  GossipMessage message;
+};
+
 using PeerMessage = std::variant<Ping, Pong, ReplicaWrite, ReplicaWriteAck, ReplicaRead,
-                                 ReplicaReadReply, ForwardRequest, ForwardReply>;
+                                 ReplicaReadReply, ForwardRequest, ForwardReply, Gossip>;
 
 // A short, stable description for traces and logs ("replica-write op=3 b/k").
 std::string describe(const PeerMessage& message);

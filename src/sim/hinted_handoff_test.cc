@@ -149,3 +149,56 @@ TEST(HintedHandoff, HintStorageIsBoundedAndTheBoundIsReported) {
 
 }  // namespace
 }  // namespace ringkv::sim
+
+namespace ringkv::sim {
+namespace {
+
+TEST(HintedHandoff, WithWEqualOneAPutSucceedsWhileAnySingleNodeIsUp) {
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    SimConfig config = handoff_config(seed);
+    config.node_template.transfer_interval_ms = 100;
+    Simulator sim(config);
+    sim.add_nodes({"n1", "n2", "n3", "n4", "n5"});
+    sim.run_for(500);
+    // Only one node survives, a different one per seed.
+    const core::NodeId survivor = sim.node_ids()[seed % 5];
+    for (const auto& id : sim.node_ids()) {
+      if (id != survivor) sim.crash(id);
+    }
+    sim.run_for(1500);  // Everyone else is believed down.
+    std::uint64_t stand_ins = 0;
+    for (int i = 0; i < 30; ++i) {
+      const std::string key = "solo" + std::to_string(i);
+      core::ClientRequest put{.op = core::ClientOp::kPut, .bucket = "default", .key = key,
+                              .value = "v" + std::to_string(i), .w = 1};
+      const core::ClientReply reply = sim.call(survivor, put);
+      ASSERT_TRUE(reply.status.is_ok()) << key << ": " << reply.status.to_string();
+    }
+    stand_ins = sim.node(survivor)->stats().stand_in_puts;
+    EXPECT_GT(stand_ins, 0u) << "some keys have no home replica on the survivor";
+    for (const auto& id : sim.node_ids()) sim.restart(id);
+    sim.set_network_faults(0, 0);  // Reads with r=3 below need every reply.
+    sim.run_for(5000);  // The survivor hands the stand-in writes to their home replicas.
+    EXPECT_EQ(sim.node(survivor)->transfers_pending(), 0u);
+    for (int i = 0; i < 30; ++i) {
+      const std::string key = "solo" + std::to_string(i);
+      core::ClientRequest get{.op = core::ClientOp::kGet, .bucket = "default", .key = key,
+                              .r = 3};
+      const core::ClientReply reply = sim.call(sim.node_ids()[(i + 1) % 5], get);
+      ASSERT_TRUE(reply.status.is_ok()) << key << ": " << reply.status.to_string();
+      EXPECT_EQ(reply.values, std::vector<std::string>{"v" + std::to_string(i)}) << key;
+    }
+    // A later write through a home replica supersedes the stand-in's version (no sibling).
+    core::ClientRequest get{.op = core::ClientOp::kGet, .bucket = "default", .key = "solo0"};
+    const core::ClientReply read = sim.call("n1", get);
+    core::ClientRequest overwrite{.op = core::ClientOp::kPut, .bucket = "default", .key = "solo0",
+                                  .context = read.context, .value = "again"};
+    ASSERT_TRUE(sim.call("n2", overwrite).status.is_ok());
+    get.r = 3;
+    EXPECT_EQ(sim.call("n3", get).values, std::vector<std::string>{"again"});
+  }
+}
+
+}  // namespace
+}  // namespace ringkv::sim

@@ -11,7 +11,7 @@ KvWorkload::KvWorkload(Simulator& sim, KvWorkloadConfig config)
 
 const core::NodeId& KvWorkload::pick_node() {
   // Any node may coordinate any request; clients pick one at random, as a load balancer would.
-  const auto& ids = sim_.node_ids();
+  const auto& ids = config_.coordinators.empty() ? sim_.node_ids() : config_.coordinators;
   assert(!ids.empty());
   return ids[sim_.random().uniform(ids.size())];
 }

@@ -24,6 +24,8 @@ struct KvWorkloadConfig {
   int cycles_per_client = 50;
   std::uint64_t think_time_ms_max = 20;
   std::uint32_t final_read_r = 3;  // The checker's final reads wait for this many replicas.
+  // Nodes the clients send requests to; empty: any node of the simulation.
+  std::vector<core::NodeId> coordinators;
 };
 
 class KvWorkload {
@@ -38,6 +40,8 @@ class KvWorkload {
 
   std::uint64_t acknowledged_writes() const { return acknowledged_; }
   std::uint64_t failed_requests() const { return failed_; }
+  // Changes where requests go from now on (a node left, a node joined).
+  void set_coordinators(std::vector<core::NodeId> nodes) { config_.coordinators = std::move(nodes); }
 
  private:
   struct WriteRecord {

@@ -1,5 +1,7 @@
 #include "sim/simulator.h"
 
+#include <algorithm>
+
 #include <cassert>
 #include <optional>
 #include <stdexcept>
@@ -59,17 +61,23 @@ void Simulator::start_node(const core::NodeId& id) {
   SimNode& sim_node = nodes_.at(id);
   core::NodeConfig node_config = config_.node_template;
   node_config.node_id = id;
-  if (node_config.members.empty()) {
+  if (!node_config.seeds.empty()) {
+    node_config.address = id + ":7000";
+  } else if (node_config.members.empty()) {
     // A static cluster of every node added, in the order they were added.
     for (const auto& member : node_ids_) {
       node_config.members.push_back({core::MembershipEvent::Kind::kJoin, member, 1});
     }
   }
+  if (auto it = changes_.find(id); it != changes_.end()) {
+    for (const auto& change : it->second) change(node_config);
+  }
   ++sim_node.incarnation;
   sim_node.sync_scheduled = false;
-  sim_node.next_tick_ms = 0;
+  sim_node.clock_offset_ms =
+      config_.clock_offset_ms_max == 0 ? 0 : random_.uniform(config_.clock_offset_ms_max + 1);
   sim_node.node = std::make_unique<core::Node>(node_config, *sim_node.disk, *sim_node.random);
-  const Status status = sim_node.node->start(now_ms_);
+  const Status status = sim_node.node->start(clock_of(sim_node));
   if (!status.is_ok()) throw std::runtime_error("node " + id + " failed to start: " + status.to_string());
   trace("start " + id + " incarnation=" + std::to_string(sim_node.incarnation));
   drain(id);
@@ -94,6 +102,17 @@ void Simulator::crash(const core::NodeId& id) {
       ++it;
     }
   }
+}
+
+void Simulator::configure(const core::NodeId& id, std::function<void(core::NodeConfig&)> change) {
+  changes_[id].push_back(std::move(change));
+}
+
+void Simulator::wipe(const core::NodeId& id) {
+  crash(id);
+  nodes_.at(id).disk = std::make_unique<SimDisk>();
+  trace("wipe " + id);
+  start_node(id);
 }
 
 void Simulator::restart(const core::NodeId& id) {
@@ -219,11 +238,12 @@ void Simulator::drain(const core::NodeId& id) {
           handler(reply->reply);
         }
       } else if (auto* timer = std::get_if<core::TimerEffect>(&effect)) {
-        // One pending tick per node: the earliest requested time wins.
-        if (sim_node.next_tick_ms == 0 || timer->at_ms < sim_node.next_tick_ms) {
-          sim_node.next_tick_ms = timer->at_ms;
-          schedule(timer->at_ms, Tick{id, sim_node.incarnation});
-        }
+        // Every requested time gets its tick: the node ignores the ones it no longer needs, and
+        // collapsing them here could drop the one it does need.
+        const std::uint64_t at = timer->at_ms > sim_node.clock_offset_ms
+                                     ? timer->at_ms - sim_node.clock_offset_ms
+                                     : 0;
+        schedule(std::max(at, now_ms_), Tick{id, sim_node.incarnation});
       }
     }
   }
@@ -238,15 +258,13 @@ void Simulator::process(const Event& event) {
       return;
     }
     trace("deliver " + deliver->from + "->" + deliver->to + " " + core::describe(deliver->message));
-    target.node->on_peer_message(deliver->from, deliver->message, now_ms_);
+    target.node->on_peer_message(deliver->from, deliver->message, clock_of(target));
     drain(deliver->to);
   } else if (const auto* tick = std::get_if<Tick>(&event)) {
     SimNode& target = nodes_.at(tick->node);
     if (!target.node || target.incarnation != tick->incarnation) return;
-    if (now_ms_ < target.next_tick_ms) return;  // Superseded by an earlier tick.
-    target.next_tick_ms = 0;
     trace("tick " + tick->node);
-    target.node->on_tick(now_ms_);
+    target.node->on_tick(clock_of(target));
     drain(tick->node);
   } else if (const auto* sync = std::get_if<DiskSync>(&event)) {
     SimNode& target = nodes_.at(sync->node);
@@ -271,7 +289,7 @@ void Simulator::process(const Event& event) {
       handler(reply);
       return;
     }
-    target.node->on_client_request(arrive->request, now_ms_);
+    target.node->on_client_request(arrive->request, clock_of(target));
     drain(arrive->node);
   } else if (const auto* callback = std::get_if<Callback>(&event)) {
     callback->run();

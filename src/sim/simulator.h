@@ -35,8 +35,13 @@ struct SimConfig {
   double duplicate_probability = 0.0;
   std::uint64_t fsync_min_ms = 1;  // Delay from a write to the group fsync that covers it.
   std::uint64_t fsync_max_ms = 5;
-  // node_id is filled in per node; empty members become every node added, in order.
+  // node_id is filled in per node; empty members become every node added, in order, unless the
+  // template has seeds (dynamic membership: nodes gossip, the address of node X is "X:7000").
   core::NodeConfig node_template;
+  // Clock skew: each incarnation of a node sees the simulated time plus its own random offset in
+  // [0, clock_offset_ms_max] (a real host's steady clock starts anywhere). 0: every node sees the
+  // simulated time.
+  std::uint64_t clock_offset_ms_max = 0;
 };
 
 using ReplyHandler = std::function<void(const core::ClientReply&)>;
@@ -61,6 +66,12 @@ class Simulator {
 
   // Runs `callback` at now + delay_ms of simulated time (client think time, fault schedules).
   void after(std::uint64_t delay_ms, std::function<void()> callback);
+
+  // Changes one node's configuration from its next start on (before add_node: from the first).
+  void configure(const core::NodeId& id, std::function<void(core::NodeConfig&)> change);
+  // Crashes the node, replaces its disk by an empty one (a wiped data directory) and restarts it
+  // under the same id.
+  void wipe(const core::NodeId& id);
 
   void crash(const core::NodeId& id);
   void restart(const core::NodeId& id);
@@ -126,8 +137,9 @@ class Simulator {
     std::unique_ptr<core::Node> node;  // Null while crashed.
     std::uint64_t incarnation = 0;
     bool sync_scheduled = false;
-    std::uint64_t next_tick_ms = 0;
+    std::uint64_t clock_offset_ms = 0;
   };
+  std::uint64_t clock_of(const SimNode& sim_node) const { return now_ms_ + sim_node.clock_offset_ms; }
 
   void schedule(std::uint64_t at_ms, Event event);
   void process(const Event& event);
@@ -147,6 +159,7 @@ class Simulator {
   std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> queue_;
   std::vector<core::NodeId> node_ids_;
   std::map<core::NodeId, SimNode> nodes_;
+  std::map<core::NodeId, std::vector<std::function<void(core::NodeConfig&)>>> changes_;
   struct PendingReply {
     core::NodeId node;
     ReplyHandler handler;

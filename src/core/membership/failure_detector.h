@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "core/peer_message.h"  // NodeId
+#include "core/node_id.h"
 
 namespace ringkv::core {
 

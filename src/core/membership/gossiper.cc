@@ -49,6 +49,11 @@ NodeId Gossiper::pick(const std::vector<NodeId>& candidates, const NodeId& exclu
   return *eligible[random_.uniform(eligible.size())];
 }
 
+void Gossiper::restore(const MembershipState& persisted, std::uint64_t now_ms) {
+  observe(state_.merge(persisted), now_ms);
+  reconcile_self();
+}
+
 std::vector<OutgoingGossip> Gossiper::on_tick(std::uint64_t now_ms) {
   if (now_ms < next_round_ms_) return {};
   next_round_ms_ = now_ms + config_.gossip_interval_ms;

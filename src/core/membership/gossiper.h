@@ -63,6 +63,11 @@ class Gossiper {
   Gossiper(NodeId self, std::string address, std::uint64_t generation, std::vector<NodeId> seeds,
            Random& random, GossipConfig config = {});
 
+  // Loads the table the host persisted before a restart (call once, before anything else): the
+  // members are expected by the failure detector, and the own record, if any, is re-announced
+  // under this incarnation's generation.
+  void restore(const MembershipState& persisted, std::uint64_t now_ms);
+
   // Starts a round when one is due: returns the digests to send (empty between rounds).
   std::vector<OutgoingGossip> on_tick(std::uint64_t now_ms);
   // Handles a message from `from` and returns the replies to send.

@@ -21,7 +21,7 @@ bool is_removed(const MemberRecord& record) {
 
 // "HOST:PORT" with a non-empty host (an IPv6 host is bracketed, so the last colon separates the
 // port) and a decimal port in [1, 65535].
-bool is_valid_address(std::string_view address) {
+bool is_valid_address_impl(std::string_view address) {
   const std::size_t colon = address.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
   const std::string_view port = address.substr(colon + 1);
@@ -124,6 +124,8 @@ const char* member_status_name(MemberStatus status) {
   return "unknown";
 }
 
+bool is_valid_member_address(std::string_view address) { return is_valid_address_impl(address); }
+
 Status validate_record(const MemberRecord& r) {
   if (r.id.empty() || r.id.size() > kNodeIdBytesMax) {
     return Status::invalid_argument("member id must be 1 to 255 bytes");
@@ -132,7 +134,7 @@ Status validate_record(const MemberRecord& r) {
     return Status::invalid_argument("member " + r.id + " has an unknown status");
   }
   if (is_removed(r) ? !r.address.empty()
-                    : (r.address.size() > kAddressBytesMax || !is_valid_address(r.address))) {
+                    : (r.address.size() > kAddressBytesMax || !is_valid_member_address(r.address))) {
     return Status::invalid_argument("member " + r.id + " address '" + r.address +
                                     "' is not HOST:PORT (empty once removed)");
   }

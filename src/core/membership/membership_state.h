@@ -50,7 +50,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "core/peer_message.h"  // NodeId
+#include "core/node_id.h"
 #include "core/ring/ring.h"     // MembershipEvent
 
 namespace ringkv::core {
@@ -84,6 +84,9 @@ struct MemberRecord {
   std::uint64_t heartbeat = 0;
   friend bool operator==(const MemberRecord&, const MemberRecord&) = default;
 };
+
+// "HOST:PORT" with a non-empty host and a port in [1, 65535].
+bool is_valid_member_address(std::string_view address);
 
 // Checks the invariants every record must satisfy; decoders and apply() rely on it.
 Status validate_record(const MemberRecord& record);

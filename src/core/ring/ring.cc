@@ -12,6 +12,22 @@
 #include "core/ring/claim.h"
 
 namespace ringkv::core {
+
+std::uint64_t history_digest(const std::vector<MembershipEvent>& history) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  auto mix = [&](std::uint8_t byte) {
+    hash ^= byte;
+    hash *= 0x100000001b3ull;
+  };
+  for (const MembershipEvent& event : history) {
+    mix(static_cast<std::uint8_t>(event.kind));
+    for (char c : event.node) mix(static_cast<std::uint8_t>(c));
+    mix(0);
+    for (int shift = 0; shift < 32; shift += 8) mix(static_cast<std::uint8_t>(event.weight >> shift));
+  }
+  return hash == 0 ? 1 : hash;
+}
+
 namespace {
 
 std::string quoted(const NodeId& node) {

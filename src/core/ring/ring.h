@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "core/peer_message.h"  // NodeId
+#include "core/node_id.h"
 
 namespace ringkv::core {
 
@@ -30,6 +30,10 @@ struct MembershipEvent {
   std::uint32_t weight = 1;  // Joins only; >= 1. Weight 2 owns about twice the partitions.
   friend bool operator==(const MembershipEvent&, const MembershipEvent&) = default;
 };
+
+// A 64-bit digest of a history (FNV-1a over its events): two nodes with the same digest replay the
+// same ring. Never 0.
+std::uint64_t history_digest(const std::vector<MembershipEvent>& history);
 
 class Ring {
  public:
