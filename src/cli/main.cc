@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -52,6 +54,12 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
   if (given("tick_interval_ms")) config.tick_interval_ms = o.tick_interval_ms;
   if (given("log_level")) config.log_level = o.log_level;
   if (given("peers")) config.peers = o.peers;
+  if (given("seeds")) config.seeds = o.seeds;
+  if (given("advertise")) config.advertise = o.advertise;
+  if (given("weight")) config.weight = o.weight;
+  if (given("auto_join")) config.auto_join = o.auto_join;
+  if (given("gossip_interval_ms")) config.gossip_interval_ms = o.gossip_interval_ms;
+  if (given("transfer_bytes_per_s")) config.transfer_bytes_per_s = o.transfer_bytes_per_s;
   if (given("resp_listen")) config.resp_listen = o.resp_listen;
   if (given("request_timeout_ms")) config.request_timeout_ms = o.request_timeout_ms;
   if (given("n")) config.n = o.n;
@@ -181,6 +189,62 @@ int run_ring(const ClientFlags& flags, bool list_partitions) {
   return 0;
 }
 
+// A member's state for `status`: down when it did not answer, else joining | up | leaving as the
+// cluster declared it.
+std::string member_state(const ringkv::client::MemberStatus& s) {
+  if (!s.reachable) return "down";
+  return s.member.state;
+}
+
+struct MembershipFlags {
+  std::string server = "127.0.0.1:7001";
+  std::uint32_t weight = 0;
+  std::string node;
+  bool wait = false;
+  std::uint32_t wait_s = 600;
+};
+
+// join/leave/remove: sent to one node; with --wait, polls until the change has settled (a joiner
+// is up, a leaver is gone, everyone's transfers are done).
+int run_membership(const MembershipFlags& flags, ringkv::client::MembershipAction action) {
+  auto state = ringkv::client::membership_command(flags.server, action, flags.weight, flags.node);
+  if (!state.is_ok()) {
+    std::cerr << "error: " << state.status().to_string() << "\n";
+    return 1;
+  }
+  std::printf("%s\n", state->c_str());
+  if (!flags.wait) return 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flags.wait_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (action == ringkv::client::MembershipAction::kLeave) {
+      // The leaver stops once it handed everything off: a refused connection means it is done.
+      auto client = ringkv::client::Client::connect(flags.server);
+      if (!client.is_ok()) {
+        std::printf("left\n");
+        return 0;
+      }
+      continue;
+    }
+    auto client = ringkv::client::Client::connect(flags.server);
+    if (!client.is_ok()) continue;
+    bool settled = true;
+    bool saw_server = action != ringkv::client::MembershipAction::kJoin;
+    for (const auto& s : (*client)->status()) {
+      if (!s.reachable) continue;
+      if (s.transfers_pending != 0 || s.member.state != "up") settled = false;
+      if (s.member.address == flags.server) saw_server = true;
+    }
+    settled = settled && saw_server;
+    if (settled) {
+      std::printf("settled\n");
+      return 0;
+    }
+  }
+  std::cerr << "error: not settled within " << flags.wait_s << " s\n";
+  return 1;
+}
+
 // Every member with its state, weight, ownership, hints and pending transfers; --json for tools.
 int run_status(const ClientFlags& flags, bool json) {
   auto client = connect_or_exit(flags);
@@ -193,13 +257,15 @@ int run_status(const ClientFlags& flags, bool json) {
       for (const auto& [name, value] : s.counters) counters[name] = value;
       members.push_back({{"id", s.member.id},
                          {"address", s.member.address},
-                         {"state", s.reachable ? "up" : "down"},
+                         {"state", member_state(s)},
+                         {"reachable", s.reachable},
                          {"weight", s.member.weight},
                          {"partitions", s.member.partitions},
                          {"ownership", static_cast<double>(s.member.partitions) / partitions},
                          {"hints_held", s.hints_held},
                          {"hint_bytes", s.hint_bytes},
                          {"transfers_pending", s.transfers_pending},
+                         {"transfer_keys_in_flight", s.transfer_keys_in_flight},
                          {"actor_id", s.actor_id},
                          {"uptime_ms", s.uptime_ms},
                          {"peers_believed_down", s.peers_believed_down},
@@ -210,13 +276,13 @@ int run_status(const ClientFlags& flags, bool json) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-10s %-22s %-6s %6s %10s %8s %10s %10s  %s\n", "node", "address", "state",
+  std::printf("%-10s %-22s %-8s %6s %10s %8s %10s %10s  %s\n", "node", "address", "state",
               "weight", "partitions", "share", "hints", "transfers", "sees down");
   for (const auto& s : statuses) {
     std::string down;
     for (const auto& peer : s.peers_believed_down) down += (down.empty() ? "" : ",") + peer;
-    std::printf("%-10s %-22s %-6s %6u %10u %7.2f%% %10s %10s  %s\n", s.member.id.c_str(),
-                s.member.address.c_str(), s.reachable ? "up" : "down", s.member.weight,
+    std::printf("%-10s %-22s %-8s %6u %10u %7.2f%% %10s %10s  %s\n", s.member.id.c_str(),
+                s.member.address.c_str(), member_state(s).c_str(), s.member.weight,
                 s.member.partitions, 100.0 * s.member.partitions / partitions,
                 s.reachable ? std::to_string(s.hints_held).c_str() : "-",
                 s.reachable ? std::to_string(s.transfers_pending).c_str() : "-",
@@ -294,6 +360,16 @@ int main(int argc, char** argv) {
   add_setting(*serve, "log_level", o.log_level, "trace | debug | info | warn | error (default info)");
   add_setting(*serve, "peers", o.peers,
               "Static cluster, same on every node: ID=HOST:PORT[@WEIGHT],... in join order");
+  add_setting(*serve, "seeds", o.seeds,
+              "Gossip membership: seed nodes ID=HOST:PORT,... (same on every node; excludes peers)");
+  add_setting(*serve, "advertise", o.advertise,
+              "Address announced to the cluster, HOST:PORT (default: the listen address)");
+  add_setting(*serve, "weight", o.weight, "Share of the ring relative to others (default 1)");
+  add_setting(*serve, "auto_join", o.auto_join,
+              "Join through the seeds at start: true | false (default true)");
+  add_setting(*serve, "gossip_interval_ms", o.gossip_interval_ms, "Gossip period (default 1000)");
+  add_setting(*serve, "transfer_bytes_per_s", o.transfer_bytes_per_s,
+              "Ownership transfer throttle per node (default 64 MiB/s)");
   add_setting(*serve, "resp_listen", o.resp_listen, "Redis protocol address HOST:PORT (default off)");
   add_setting(*serve, "request_timeout_ms", o.request_timeout_ms, "Request timeout (default 2000)");
   add_setting(*serve, "n", o.n, "Default bucket replicas (default 3)");
@@ -333,6 +409,27 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   status->add_flag("--json", status_json, "Print JSON");
 
+  MembershipFlags join_flags, leave_flags, remove_flags;
+  CLI::App* join = app.add_subcommand(
+      "join", "Make a node started with auto_join=false join the cluster through its seeds");
+  add_setting(*join, "server", join_flags.server, "The joining node, HOST:PORT")
+      ->capture_default_str();
+  add_setting(*join, "weight", join_flags.weight, "Weight (default: the node's setting)");
+  CLI::App* leave = app.add_subcommand(
+      "leave", "Make a node hand all of its data to the others, then leave and stop");
+  add_setting(*leave, "server", leave_flags.server, "The leaving node, HOST:PORT")
+      ->capture_default_str();
+  CLI::App* remove = app.add_subcommand(
+      "remove", "Declare a dead node gone for good; its partitions are rebuilt on the others");
+  add_setting(*remove, "server", remove_flags.server, "Any live member, HOST:PORT")
+      ->capture_default_str();
+  remove->add_option("NODE", remove_flags.node, "Id of the node to remove")->required();
+  for (auto [command, flags] : {std::pair{join, &join_flags}, std::pair{leave, &leave_flags},
+                                 std::pair{remove, &remove_flags}}) {
+    command->add_flag("--wait", flags->wait, "Wait until the change has settled");
+    add_setting(*command, "wait_s", flags->wait_s, "Longest wait")->capture_default_str();
+  }
+
   SimFlags sim_flags;
   CLI::App* sim = app.add_subcommand(
       "sim", "Deterministic simulation: soak many seeds, or replay one seed (--seed N --trace)");
@@ -363,6 +460,11 @@ int main(int argc, char** argv) {
   if (ring->parsed()) return run_ring(ring_flags, ring_partitions);
   if (status->parsed()) return run_status(status_flags, status_json);
   if (sim->parsed()) return run_sim(sim_flags);
+  if (join->parsed()) return run_membership(join_flags, ringkv::client::MembershipAction::kJoin);
+  if (leave->parsed()) return run_membership(leave_flags, ringkv::client::MembershipAction::kLeave);
+  if (remove->parsed()) {
+    return run_membership(remove_flags, ringkv::client::MembershipAction::kRemove);
+  }
   if (bench->parsed()) return ringkv::bench::run_bench(bench_options);
   return 2;
 }

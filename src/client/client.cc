@@ -27,8 +27,28 @@ class Client::Impl {
  public:
   explicit Impl(ClientOptions options) : options_(options) {}
 
+  Status refresh() {
+    Status last = Status::unavailable("no member answered the cluster query");
+    std::vector<std::string> candidates{seed_address_};
+    for (const auto& member : members_) {
+      if (member.address != seed_address_) candidates.push_back(member.address);
+    }
+    for (const auto& address : candidates) {
+      last = connect(address);
+      if (last.is_ok()) return last;
+    }
+    return last;
+  }
+
+  void maybe_refresh() {
+    if (!options_.partition_aware || Clock::now() < next_refresh_) return;
+    next_refresh_ = Clock::now() + options_.cluster_refresh;
+    (void)refresh();  // Best effort: the last known ring still routes (nodes forward).
+  }
+
   Status connect(const std::string& address) {
     seed_address_ = address;
+    next_refresh_ = Clock::now() + options_.cluster_refresh;
     auto& seed = connection_to(address);
     if (!seed.is_open()) RINGKV_RETURN_IF_ERROR(seed.open(address, options_.connect_timeout));
     wire::Request request;
@@ -44,6 +64,7 @@ class Client::Impl {
   }
 
   Result<core::ClientReply> execute(const core::ClientRequest& request) {
+    maybe_refresh();
     const std::vector<std::string> targets = targets_for(request);
     Status last = Status::unavailable("no node to send the request to");
     // A node's own answer says more than a refused connection: report it first.
@@ -114,6 +135,8 @@ class Client::Impl {
     result.hints_held = status.hints_held();
     result.hint_bytes = status.hint_bytes();
     result.transfers_pending = status.transfers_pending();
+    result.transfer_keys_in_flight = status.transfer_keys_in_flight();
+    result.own_state = status.state();
     for (const auto& [name, value] : status.counters()) result.counters.emplace_back(name, value);
     std::sort(result.counters.begin(), result.counters.end());
     result.peers_believed_down.assign(status.peers_believed_down().begin(),
@@ -136,7 +159,8 @@ class Client::Impl {
     }
     members_.clear();
     for (const auto& member : info.members()) {
-      members_.push_back(Member{member.id(), member.address(), member.weight(), 0});
+      members_.push_back(Member{member.id(), member.address(), member.weight(), 0,
+                                member.state().empty() ? "up" : member.state()});
     }
     owners_.assign(info.partition_owners().begin(), info.partition_owners().end());
     for (std::uint32_t owner : owners_) {
@@ -206,6 +230,7 @@ class Client::Impl {
 
   ClientOptions options_;
   std::string seed_address_;
+  Clock::time_point next_refresh_{};
   std::uint32_t default_n_ = 3;
   std::map<std::string, std::unique_ptr<Connection>> connections_;
   std::map<std::string, Clock::time_point> down_until_;
@@ -213,6 +238,36 @@ class Client::Impl {
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
+
+Status Client::refresh() { return impl_->refresh(); }
+
+Result<std::string> membership_command(const std::string& address, MembershipAction action,
+                                       std::uint32_t weight, const std::string& node,
+                                       ClientOptions options) {
+  Connection connection(limits::frame_max_bytes(options.value_max_bytes), options.request_timeout);
+  RINGKV_RETURN_IF_ERROR(connection.open(address, options.connect_timeout));
+  wire::Request request;
+  request.set_protocol_version(api::kProtocolVersion);
+  auto* membership = request.mutable_membership();
+  switch (action) {
+    case MembershipAction::kJoin:
+      membership->mutable_join()->set_weight(weight);
+      break;
+    case MembershipAction::kLeave:
+      membership->mutable_leave();
+      break;
+    case MembershipAction::kRemove:
+      membership->mutable_remove()->set_node(node);
+      break;
+  }
+  auto response = connection.call(request);
+  if (!response.is_ok()) return response.status();
+  if (response->has_error()) return api::status_from_wire(response->error());
+  if (!response->has_membership()) {
+    return Status::corruption(address + " answered without a membership result");
+  }
+  return response->membership().state();
+}
 
 Result<std::unique_ptr<Client>> Client::connect(const std::string& address,
                                                 ClientOptions options) {

@@ -88,6 +88,26 @@ Status ServerConfig::validate() const {
                                       " must be one of the peers (the list names every member)");
     }
   }
+  auto seed_list = parse_peers(seeds);
+  if (!seed_list.is_ok()) {
+    return Status::invalid_argument("seeds: " + seed_list.status().message());
+  }
+  if (!seed_list->empty() && !peer_list->empty()) {
+    return Status::invalid_argument("set either peers (static membership) or seeds (gossip), "
+                                    "not both");
+  }
+  if (!advertise.empty()) {
+    if (auto address = parse_host_port(advertise, "advertise"); !address.is_ok()) {
+      return address.status();
+    }
+  }
+  if (weight < 1 || weight > 1024) return Status::invalid_argument("weight must be in [1, 1024]");
+  if (gossip_interval_ms < 10 || gossip_interval_ms > 60'000) {
+    return Status::invalid_argument("gossip_interval_ms must be in [10, 60000]");
+  }
+  if (transfer_bytes_per_s < 4096) {
+    return Status::invalid_argument("transfer_bytes_per_s must be >= 4096");
+  }
   if (!resp_listen.empty()) {
     if (auto address = parse_host_port(resp_listen, "resp_listen"); !address.is_ok()) {
       return address.status();
@@ -175,6 +195,23 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
       status = read_string(node, name, config.resp_listen);
     } else if (name == "peers") {
       status = read_peers(node, config.peers);
+    } else if (name == "seeds") {
+      status = read_peers(node, config.seeds);
+    } else if (name == "advertise") {
+      status = read_string(node, name, config.advertise);
+    } else if (name == "weight") {
+      status = read_integer(node, name, config.weight);
+    } else if (name == "auto_join") {
+      const auto value = node.value<bool>();
+      if (!value) {
+        status = Status::invalid_argument("setting auto_join must be true or false");
+      } else {
+        config.auto_join = *value;
+      }
+    } else if (name == "gossip_interval_ms") {
+      status = read_integer(node, name, config.gossip_interval_ms);
+    } else if (name == "transfer_bytes_per_s") {
+      status = read_integer(node, name, config.transfer_bytes_per_s);
     } else if (name == "request_timeout_ms") {
       status = read_integer(node, name, config.request_timeout_ms);
     } else if (name == "hinted_handoff") {

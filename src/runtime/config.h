@@ -27,6 +27,15 @@ struct ServerConfig {
   // The static cluster: "id=HOST:PORT[@WEIGHT],..." in join order, the same on every node.
   // Empty: a cluster of this node alone.
   std::string peers;
+  // Dynamic membership: "id=HOST:PORT,..." of the seed nodes (this node may be one). Nodes with
+  // the same seeds form one cluster by gossip; membership is persisted in data_dir. Excludes
+  // `peers`.
+  std::string seeds;
+  std::string advertise;     // HOST:PORT announced to the cluster; empty: the listen address.
+  std::uint32_t weight = 1;  // Partitions claimed relative to the other members (dynamic only).
+  bool auto_join = true;     // Join through the seeds at start; false: wait for `ringkv join`.
+  std::uint32_t gossip_interval_ms = 1000;
+  std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;  // Handoff throttle per node.
   std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
   std::uint32_t request_timeout_ms = 2000;
   std::uint32_t n = 3;  // Default bucket: replicas, read quorum, write quorum.

@@ -22,6 +22,9 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   static constexpr std::size_t kQueuedBytesMax = 64 * 1024 * 1024;
 
   PeerLink(asio::io_context& io, std::string peer_id, HostPort address);
+  // The "HOST:PORT" this link was made for, as membership announced it (empty: from config).
+  const std::string& address() const { return address_text_; }
+  void set_address(std::string address) { address_text_ = std::move(address); }
 
   // Queues one encoded frame (header included) for the peer.
   void send(std::string frame);
@@ -39,6 +42,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   asio::io_context& io_;
   std::string peer_id_;
   HostPort address_;
+  std::string address_text_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_{50};

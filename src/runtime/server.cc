@@ -59,12 +59,17 @@ class Server::Impl : public RequestSink {
   void deliver_peer_message(api::PeerDelivery delivery);
   wire::Response cluster_info(std::uint64_t request_id) const;
   wire::Response node_status(std::uint64_t request_id) const;
+  wire::Response membership_command(const api::MembershipCommand& command);
   std::size_t frame_max_bytes() const { return limits::frame_max_bytes(config_.value_max_bytes); }
 
  private:
 
   void accept();
   void drain();
+  // The link to `id` (created on first use from the address gossip or the config gives); null if
+  // no address is known.
+  PeerLink* link_for(const core::NodeId& id);
+  void after_event();  // Shuts down once the node has left the cluster.
   void arm_tick(std::uint64_t at_ms);
   void shutdown(const std::string& reason);
   std::uint64_t now_ms() const {
@@ -86,6 +91,12 @@ class Server::Impl : public RequestSink {
   std::unordered_map<std::uint64_t, ReplyCallback> inflight_;
   std::map<core::NodeId, std::shared_ptr<PeerLink>> peer_links_;
   std::vector<PeerSpec> peer_specs_;
+  std::map<core::NodeId, std::string> seed_addresses_;
+  // Addresses newcomers announced in their messages, until gossip lists them (bounded).
+  std::map<core::NodeId, std::string> announced_addresses_;
+  std::string advertised_address_;  // Sent with every peer message (gossip membership only).
+  asio::steady_timer departure_timer_{io_};
+  bool departing_ = false;
   std::vector<std::weak_ptr<Session>> sessions_;
   std::uint16_t port_ = 0;
   std::uint64_t tick_at_ms_ = 0;
@@ -156,6 +167,8 @@ class Session : public std::enable_shared_from_this<Session> {
         respond(server_.cluster_info(query->request_id));
       } else if (auto* status = std::get_if<api::NodeStatusQuery>(&*incoming)) {
         respond(server_.node_status(status->request_id));
+      } else if (auto* command = std::get_if<api::MembershipCommand>(&*incoming)) {
+        respond(server_.membership_command(*command));
       } else {
         server_.deliver_peer_message(std::get<api::PeerDelivery>(std::move(*incoming)));
       }
@@ -222,6 +235,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
 Status Server::Impl::open() {
   RINGKV_RETURN_IF_ERROR(config_.validate());
+  auto address = parse_host_port(config_.listen, "listen");
+  if (!address.is_ok()) return address.status();
+  boost::system::error_code error;
+  const auto ip = asio::ip::make_address(address->host, error);
+  if (error) return Status::invalid_argument("listen host '" + address->host + "' is not an IP address");
+  const tcp::endpoint endpoint(ip, address->port);
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Status::io_error("cannot listen on " + config_.listen + ": " + error.message());
+  port_ = acceptor_.local_endpoint().port();
+
   storage::EngineOptions options;
   options.engine = config_.engine;
   options.data_dir = config_.data_dir;
@@ -239,6 +265,7 @@ Status Server::Impl::open() {
   node_config.default_bucket = core::BucketProperties{config_.n, config_.r, config_.w};
   node_config.hinted_handoff = config_.hinted_handoff;
   node_config.hint_bytes_max = config_.hint_bytes_max;
+  node_config.transfer_bytes_per_s = config_.transfer_bytes_per_s;
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
@@ -246,30 +273,95 @@ Status Server::Impl::open() {
     peer_links_[peer.id] = std::make_shared<PeerLink>(
         io_, peer.id, parse_host_port(peer.address, "peers").value());
   }
+  const std::vector<PeerSpec> seed_specs = parse_peers(config_.seeds).value();
+  for (const auto& seed : seed_specs) {
+    node_config.seeds.push_back(seed.id);
+    seed_addresses_[seed.id] = seed.address;
+  }
+  if (!node_config.seeds.empty()) {
+    node_config.address = !config_.advertise.empty()
+                              ? config_.advertise
+                              : address->host + ":" + std::to_string(port_);
+    advertised_address_ = node_config.address;
+    node_config.weight = config_.weight;
+    node_config.auto_join = config_.auto_join;
+    node_config.gossip.gossip_interval_ms = config_.gossip_interval_ms;
+    node_config.join_grace_ms = 3 * std::uint64_t{config_.gossip_interval_ms};
+    node_config.peer_down_after_ms = std::max<std::uint64_t>(2000, 2 * config_.gossip_interval_ms);
+  }
   node_ = std::make_unique<core::Node>(node_config, *engine_, random_);
   RINGKV_RETURN_IF_ERROR(node_->start(now_ms()));
   drain();
 
-  auto address = parse_host_port(config_.listen, "listen");
-  if (!address.is_ok()) return address.status();
-  boost::system::error_code error;
-  const auto ip = asio::ip::make_address(address->host, error);
-  if (error) return Status::invalid_argument("listen host '" + address->host + "' is not an IP address");
-  const tcp::endpoint endpoint(ip, address->port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
-  if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
-  if (error) return Status::io_error("cannot listen on " + config_.listen + ": " + error.message());
-  port_ = acceptor_.local_endpoint().port();
   if (!config_.resp_listen.empty()) {
     resp_server_ = std::make_unique<RespServer>(io_, *this, config_.value_max_bytes);
     RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
   }
-  spdlog::info("node {} (actor {:016x}) listening on {}:{} engine={} sync={} data_dir={}",
+  spdlog::info("node {} (actor {:016x}) listening on {}:{} engine={} sync={} data_dir={}{}",
                config_.node_id, node_->actor_id(), address->host, port_, config_.engine,
-               config_.sync, config_.data_dir);
+               config_.sync, config_.data_dir,
+               node_->dynamic_membership() ? " membership=" + node_->member_state() : "");
   return Status::ok();
+}
+
+PeerLink* Server::Impl::link_for(const core::NodeId& id) {
+  if (id == config_.node_id) return nullptr;
+  std::string address = node_->address_of(id);
+  if (address.empty()) {
+    auto seed = seed_addresses_.find(id);
+    if (seed != seed_addresses_.end()) address = seed->second;
+  }
+  if (address.empty()) {
+    auto announced = announced_addresses_.find(id);
+    if (announced != announced_addresses_.end()) address = announced->second;
+  }
+  auto it = peer_links_.find(id);
+  if (it != peer_links_.end() && (address.empty() || it->second->address() == address)) {
+    return it->second.get();
+  }
+  if (address.empty()) return nullptr;
+  auto parsed = parse_host_port(address, "address of " + id);
+  if (!parsed.is_ok()) return nullptr;
+  if (it != peer_links_.end()) it->second->close();  // The member moved.
+  auto link = std::make_shared<PeerLink>(io_, id, *parsed);
+  link->set_address(address);
+  peer_links_[id] = link;
+  return link.get();
+}
+
+void Server::Impl::after_event() {
+  if (departing_ || !node_->departed()) return;
+  departing_ = true;
+  // Linger a few gossip rounds so the cluster learns of the departure from us too.
+  spdlog::info("node {} has left the cluster; stopping in {} ms", config_.node_id,
+               5 * config_.gossip_interval_ms);
+  departure_timer_.expires_after(std::chrono::milliseconds(5 * config_.gossip_interval_ms));
+  departure_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) shutdown("left the cluster");
+  });
+}
+
+wire::Response Server::Impl::membership_command(const api::MembershipCommand& command) {
+  Status status;
+  switch (command.action) {
+    case api::MembershipCommand::Action::kJoin:
+      status = node_->join(command.weight == 0 ? config_.weight : command.weight);
+      break;
+    case api::MembershipCommand::Action::kLeave:
+      status = node_->leave();
+      break;
+    case api::MembershipCommand::Action::kRemove:
+      status = node_->remove(command.node);
+      break;
+  }
+  drain();
+  if (!status.is_ok()) return api::error_response(command.request_id, status);
+  spdlog::info("membership command done; node {} is {}", config_.node_id, node_->member_state());
+  wire::Response response;
+  response.set_protocol_version(api::kProtocolVersion);
+  response.set_request_id(command.request_id);
+  response.mutable_membership()->set_state(node_->member_state());
+  return response;
 }
 
 void Server::Impl::accept() {
@@ -305,37 +397,56 @@ void Server::Impl::submit(core::ClientRequest request, ReplyCallback on_reply) {
 
 void Server::Impl::deliver_peer_message(api::PeerDelivery delivery) {
   if (stopping_) return;
-  // Only members may speak for themselves; anything else is dropped (and logged once in a while).
-  if (!peer_links_.contains(delivery.from)) {
+  // With static membership only members may speak for themselves; anything else is dropped.
+  // With gossip a new node must be heard before anyone knows it; the core checks what it says.
+  if (!node_->dynamic_membership() && !peer_links_.contains(delivery.from)) {
     spdlog::warn("dropping a message from unknown node '{}'", delivery.from);
     return;
   }
+  if (node_->dynamic_membership() && !delivery.from_address.empty() &&
+      node_->address_of(delivery.from).empty() && !seed_addresses_.contains(delivery.from)) {
+    if (announced_addresses_.size() >= 1024) announced_addresses_.clear();
+    announced_addresses_[delivery.from] = delivery.from_address;
+  }
   node_->on_peer_message(delivery.from, delivery.message, now_ms());
   drain();
+  after_event();
 }
 
 wire::Response Server::Impl::cluster_info(std::uint64_t request_id) const {
   wire::Response response;
   response.set_protocol_version(api::kProtocolVersion);
   response.set_request_id(request_id);
+  if (!node_->has_ring()) {
+    return api::error_response(request_id,
+                               Status::unavailable("node " + config_.node_id +
+                                                   " is not part of a cluster yet"));
+  }
   auto* info = response.mutable_cluster_info();
   const core::Ring& ring = node_->ring();
   info->set_partition_count(ring.partition_count());
   info->set_default_n(config_.n);
   std::map<core::NodeId, std::uint32_t> index;
-  if (peer_specs_.empty()) {
+  auto add = [&](const core::NodeId& id, const std::string& address, std::uint32_t weight,
+                 const std::string& state) {
+    index[id] = static_cast<std::uint32_t>(info->members_size());
     auto* member = info->add_members();
-    member->set_id(config_.node_id);
-    member->set_address(config_.listen);
-    member->set_weight(1);
-    index[config_.node_id] = 0;
-  }
-  for (const auto& peer : peer_specs_) {
-    index[peer.id] = static_cast<std::uint32_t>(info->members_size());
-    auto* member = info->add_members();
-    member->set_id(peer.id);
-    member->set_address(peer.address);
-    member->set_weight(peer.weight);
+    member->set_id(id);
+    member->set_address(address);
+    member->set_weight(weight);
+    member->set_state(state);
+  };
+  if (node_->dynamic_membership()) {
+    for (const auto& member : node_->members()) {
+      if (member.state == "removed") continue;
+      add(member.id, member.id == config_.node_id && member.address.empty() ? config_.listen
+                                                                              : member.address,
+          member.weight, member.state);
+    }
+  } else if (peer_specs_.empty()) {
+    add(config_.node_id, config_.listen, 1, "up");
+  } else {
+    for (const auto& peer : peer_specs_) add(peer.id, peer.address, peer.weight, "up");
   }
   for (const auto& owner : ring.owners()) info->add_partition_owners(index.at(owner));
   return response;
@@ -386,13 +497,14 @@ void Server::Impl::drain() {
       } else if (auto* timer = std::get_if<core::TimerEffect>(&effect)) {
         arm_tick(timer->at_ms);
       } else if (auto* send = std::get_if<core::SendEffect>(&effect)) {
-        auto link = peer_links_.find(send->to);
-        if (link == peer_links_.end()) continue;
+        PeerLink* link = link_for(send->to);
+        if (link == nullptr) continue;
         std::string payload;
-        api::make_peer_frame(config_.node_id, send->message).SerializeToString(&payload);
+        api::make_peer_frame(config_.node_id, send->message, advertised_address_)
+            .SerializeToString(&payload);
         std::string frame;
         api::append_frame(frame, payload);
-        link->second->send(std::move(frame));
+        link->send(std::move(frame));
       }
     }
   }
@@ -410,7 +522,10 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   status->set_uptime_ms(now_ms());
   status->set_hints_held(node_->hints_held());
   status->set_hint_bytes(node_->hint_bytes());
-  status->set_transfers_pending(0);  // Ownership transfers arrive with dynamic membership.
+  status->set_transfers_pending(node_->transfers_pending());
+  status->set_transfer_keys_in_flight(node_->transfer_keys_in_flight());
+  status->set_state(node_->member_state());
+  status->set_dynamic_membership(node_->dynamic_membership());
   const core::NodeStats& stats = node_->stats();
   auto& counters = *status->mutable_counters();
   counters["gets"] = stats.gets;
@@ -424,8 +539,14 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["hints_stored"] = stats.hints_stored;
   counters["hints_delivered"] = stats.hints_delivered;
   counters["hints_refused"] = stats.hints_refused;
-  for (const auto& [id, link] : peer_links_) {
-    if (!node_->believes_alive(id)) status->add_peers_believed_down(id);
+  counters["transfer_keys_sent"] = stats.transfer_keys_sent;
+  counters["transfer_keys_handed_off"] = stats.transfer_keys_handed_off;
+  counters["transfer_bytes_handed_off"] = stats.transfer_bytes_handed_off;
+  counters["ring_changes"] = stats.ring_changes;
+  for (const auto& member : node_->members()) {
+    if (member.id != config_.node_id && member.state != "removed" && !member.alive) {
+      status->add_peers_believed_down(member.id);
+    }
   }
   return response;
 }
@@ -439,6 +560,7 @@ void Server::Impl::arm_tick(std::uint64_t at_ms) {
     tick_at_ms_ = 0;
     node_->on_tick(now_ms());
     drain();
+    after_event();
   });
 }
 
@@ -449,6 +571,7 @@ void Server::Impl::shutdown(const std::string& reason) {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   tick_timer_.cancel();
+  departure_timer_.cancel();
   signals_.cancel();
   for (auto& weak : sessions_) {
     if (auto session = weak.lock()) session->close();

@@ -33,6 +33,8 @@ struct ClientOptions {
   std::size_t value_max_bytes = 1024 * 1024;  // Sizes responses the client will accept.
   // false: send every request to the node given to connect() (it coordinates or forwards).
   bool partition_aware = true;
+  // How often the client re-reads the cluster's membership and ring (members join and leave).
+  std::chrono::milliseconds cluster_refresh{5000};
 };
 
 // Per-request overrides of the bucket's quorum settings; 0 means the bucket's setting.
@@ -54,6 +56,7 @@ struct Member {
   std::string address;
   std::uint32_t weight = 1;
   std::uint32_t partitions = 0;
+  std::string state = "up";  // joining | up | leaving, as the cluster declared it.
 };
 
 // One member as it reports itself (`ringkv status`); reachable=false when it did not answer.
@@ -65,10 +68,20 @@ struct MemberStatus {
   std::uint64_t uptime_ms = 0;
   std::uint64_t hints_held = 0;
   std::uint64_t hint_bytes = 0;
-  std::uint64_t transfers_pending = 0;
+  std::uint64_t transfers_pending = 0;  // Partitions it still has to hand off.
+  std::uint64_t transfer_keys_in_flight = 0;
+  std::string own_state;  // Its own view of its membership state.
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // Sorted by name.
   std::vector<std::string> peers_believed_down;
 };
+
+// Operator membership commands, sent to the node at `address` (which need not be a member yet).
+enum class MembershipAction { kJoin, kLeave, kRemove };
+// Returns the node's membership state afterwards (joining, leaving, ...). `weight` (join, 0: the
+// node's configured weight) and `node` (remove) as in MembershipRequest.
+Result<std::string> membership_command(const std::string& address, MembershipAction action,
+                                       std::uint32_t weight = 0, const std::string& node = {},
+                                       ClientOptions options = {});
 
 class Client {
  public:
@@ -84,7 +97,9 @@ class Client {
   Status del(std::string_view bucket, std::string_view key, std::string_view context = {},
              const RequestOptions& options = {});
 
-  // The cluster as fetched at connect(): members in join order with their partition counts.
+  // Re-reads membership and ring from any reachable member (done every cluster_refresh anyway).
+  Status refresh();
+  // The cluster as last fetched: members in join order with their partition counts.
   const std::vector<Member>& members() const;
   std::uint32_t partition_count() const;
   // Owner (member id) of every partition, indexed by partition.
