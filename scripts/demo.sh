@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The main job: builds ringkv and runs a local four-node cluster (RocksDB, n=3 r=2 w=2). It
-# writes and reads through the CLI (concurrent siblings and a context that reconciles them) and
-# the Redis protocol, prints the ring ownership per node, runs a short benchmark through the
-# partition-aware client, kills one node with SIGKILL and shows writes continuing while fallbacks
-# keep hints for it, restarts it and shows the hints drain (`ringkv status`), and stops the
-# cluster with SIGTERM.
+# The main job: builds ringkv and runs a local four-node cluster (RocksDB, n=3 r=2 w=2) that forms
+# by itself through gossip with two seeds. It writes and reads through the CLI (concurrent siblings
+# and a context that reconciles them) and the Redis protocol, prints the ring ownership per node,
+# runs a short benchmark through the partition-aware client, kills one node with SIGKILL and shows
+# writes continuing while fallbacks keep hints for it, restarts it and shows the hints drain
+# (`ringkv status`), has a fifth node join and another leave (their data moves, `status` shows the
+# states and pending transfers), and stops the cluster with SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -22,12 +23,12 @@ trap cleanup EXIT
 
 address() { echo "127.0.0.1:$((base_port + $1 - 1))"; }
 resp_address() { echo "127.0.0.1:$((base_port + 100 + $1 - 1))"; }
-peers="n1=$(address 1),n2=$(address 2),n3=$(address 3),n4=$(address 4)"
+seeds="n1=$(address 1),n2=$(address 2)"
 
 start_node() {
   local i=$1
   "$ringkv" serve --node-id "n$i" --listen "$(address "$i")" --resp-listen "$(resp_address "$i")" \
-    --data-dir "$work/n$i" --peers "$peers" --engine rocksdb --sync batch \
+    --data-dir "$work/n$i" --seeds "$seeds" --gossip-interval-ms 250 --engine rocksdb --sync batch \
     >>"$work/n$i.log" 2>&1 &
   pids[$i]=$!
 }
@@ -42,9 +43,23 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ ringkv %s\n' "$*"; "$ringkv" "$@" || true; }
 context_of() { "$ringkv" get --server "$1" "$2" | sed -n 's/^context: //p'; }
 
-step "start a four-node cluster: $peers"
+# Waits until `ringkv status` shows $1 members, all up, with no transfer pending.
+members_up() { "$ringkv" status --server "$(address 1)" --json 2>/dev/null | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["members"]
+print(len(m) if all(x["state"] == "up" and x["transfers_pending"] == 0 for x in m) else -1)'; }
+wait_members() {
+  for _ in $(seq 300); do
+    [ "$(members_up || true)" = "$1" ] && return 0
+    sleep 0.1
+  done
+  echo "the cluster did not settle at $1 members"; "$ringkv" status --server "$(address 1)"; exit 1
+}
+
+step "start four nodes with the same seeds ($seeds): they form one cluster by gossip"
 for i in 1 2 3 4; do start_node "$i"; done
 for i in 1 2 3 4; do wait_ready "$i"; done
+wait_members 4
 grep -h "listening" "$work"/n*.log
 
 step "ring ownership per node (256 partitions, n=3 r=2 w=2: each key on 3 of the 4 nodes)"
@@ -95,6 +110,26 @@ for _ in $(seq 50); do
 done
 run status --server "$(address 1)"
 run get --server "$(address 2)" after-kill:3
+
+step "a fifth node joins by itself (auto join): it takes its share of partitions from the others"
+start_node 5
+for _ in $(seq 100); do
+  "$ringkv" status --server "$(address 1)" --json 2>/dev/null | grep -q '"n5"' && break
+  sleep 0.05
+done
+run status --server "$(address 1)"
+wait_members 5
+run status --server "$(address 1)"
+run get --server "$(address 5)" user:1
+
+step "n3 leaves: it hands every key it holds to the new owners, then stops by itself"
+run leave --server "$(address 3)"
+while kill -0 "${pids[3]}" 2>/dev/null; do sleep 0.1; done
+unset 'pids[3]'
+grep -h "left the cluster" "$work/n3.log" | sed 's/^.*\] //'
+wait_members 4
+run status --server "$(address 1)"
+run get --server "$(address 4)" after-kill:7
 
 step "SIGTERM: clean shutdown of the cluster"
 for i in "${!pids[@]}"; do kill -TERM "${pids[$i]}"; done

@@ -59,6 +59,7 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
   if (given("weight")) config.weight = o.weight;
   if (given("auto_join")) config.auto_join = o.auto_join;
   if (given("gossip_interval_ms")) config.gossip_interval_ms = o.gossip_interval_ms;
+  if (given("phi_threshold")) config.phi_threshold = o.phi_threshold;
   if (given("transfer_bytes_per_s")) config.transfer_bytes_per_s = o.transfer_bytes_per_s;
   if (given("resp_listen")) config.resp_listen = o.resp_listen;
   if (given("request_timeout_ms")) config.request_timeout_ms = o.request_timeout_ms;
@@ -311,14 +312,15 @@ int run_sim(const SimFlags& flags) {
     const auto result = ringkv::sim::run_scenario(options);
     for (const auto& line : result.trace) std::printf("%s\n", line.c_str());
     std::printf("seed %llu: %s  trace %016llx  events %llu  acknowledged %llu  faults %llu  "
-                "hints delivered %llu\n",
+                "hints delivered %llu  keys handed off %llu\n",
                 static_cast<unsigned long long>(seed),
                 result.check.is_ok() ? "ok" : result.check.to_string().c_str(),
                 static_cast<unsigned long long>(result.trace_hash),
                 static_cast<unsigned long long>(result.events),
                 static_cast<unsigned long long>(result.acknowledged_writes),
                 static_cast<unsigned long long>(result.faults),
-                static_cast<unsigned long long>(result.hints_delivered));
+                static_cast<unsigned long long>(result.hints_delivered),
+                static_cast<unsigned long long>(result.keys_handed_off));
     std::fflush(stdout);
     if (!result.check.is_ok()) ++failures;
   }
@@ -368,6 +370,8 @@ int main(int argc, char** argv) {
   add_setting(*serve, "auto_join", o.auto_join,
               "Join through the seeds at start: true | false (default true)");
   add_setting(*serve, "gossip_interval_ms", o.gossip_interval_ms, "Gossip period (default 1000)");
+  add_setting(*serve, "phi_threshold", o.phi_threshold,
+              "Failure detector: suspect a peer once phi reaches this (default 8)");
   add_setting(*serve, "transfer_bytes_per_s", o.transfer_bytes_per_s,
               "Ownership transfer throttle per node (default 64 MiB/s)");
   add_setting(*serve, "resp_listen", o.resp_listen, "Redis protocol address HOST:PORT (default off)");
@@ -444,6 +448,8 @@ int main(int argc, char** argv) {
   add_setting(*sim, "fault_duration_ms", sim_flags.scenario.fault_duration_ms,
               "Simulated time with faults before healing")
       ->capture_default_str();
+  sim->add_flag("--membership-churn", sim_flags.scenario.membership_churn,
+                "Gossip membership with a join and a leave under the load, on skewed clocks");
   add_setting(*sim, "drop_probability", sim_flags.scenario.drop_probability,
               "Message loss while faults run")
       ->capture_default_str();

@@ -85,7 +85,17 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
   GetOperation& get = gets_.at(operation_id);
   const auto replies = static_cast<std::uint32_t>(get.objects.size());
   const auto total = static_cast<std::uint32_t>(get.replicas.size());
-  if (!get.replied && replies >= get.quorum.r) {
+  // pr: replies that must come from home replicas (previous owners asked during a handoff do
+  // not count towards it).
+  const auto home_end = get.replicas.begin() + static_cast<std::ptrdiff_t>(get.home_count);
+  std::uint32_t home_replies = 0, home_failures = 0;
+  for (const NodeId& id : get.answered_in_order) {
+    if (std::find(get.replicas.begin(), home_end, id) == home_end) continue;
+    ++(get.objects.contains(id) ? home_replies : home_failures);
+  }
+  const bool home_hopeless =
+      static_cast<std::uint32_t>(get.home_count) - home_failures < get.quorum.pr;
+  if (!get.replied && replies >= get.quorum.r && home_replies >= get.quorum.pr) {
     get.replied = true;
     ClientReply reply;
     reply.values = get.merged.live_values();
@@ -99,11 +109,16 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
     }
     reply.context = encode_context(ReadContext{get.merged.context(), fastest});
     finish(get.origin, std::move(reply));
-  } else if (!get.replied && (final || total - get.failures < get.quorum.r)) {
+  } else if (!get.replied &&
+             (final || total - get.failures < get.quorum.r || home_hopeless)) {
     get.replied = true;
     ++stats_.timeouts;
-    std::string message = "only " + std::to_string(replies) + " of the r=" +
-                          std::to_string(get.quorum.r) + " required replicas answered";
+    std::string message =
+        replies >= get.quorum.r
+            ? "only " + std::to_string(home_replies) + " of the pr=" +
+                  std::to_string(get.quorum.pr) + " required home replicas answered"
+            : "only " + std::to_string(replies) + " of the r=" + std::to_string(get.quorum.r) +
+                  " required replicas answered";
     message += final ? " within " + std::to_string(config_.request_timeout_ms) + " ms"
                      : "; last error: " + get.last_error.to_string();
     fail(get.origin, Status::unavailable(message));

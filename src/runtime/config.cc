@@ -105,6 +105,9 @@ Status ServerConfig::validate() const {
   if (gossip_interval_ms < 10 || gossip_interval_ms > 60'000) {
     return Status::invalid_argument("gossip_interval_ms must be in [10, 60000]");
   }
+  if (!(phi_threshold >= 1.0 && phi_threshold <= 64.0)) {
+    return Status::invalid_argument("phi_threshold must be in [1, 64]");
+  }
   if (transfer_bytes_per_s < 4096) {
     return Status::invalid_argument("transfer_bytes_per_s must be >= 4096");
   }
@@ -210,6 +213,13 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
       }
     } else if (name == "gossip_interval_ms") {
       status = read_integer(node, name, config.gossip_interval_ms);
+    } else if (name == "phi_threshold") {
+      const auto value = node.value<double>();
+      if (!value) {
+        status = Status::invalid_argument("setting phi_threshold must be a number");
+      } else {
+        config.phi_threshold = *value;
+      }
     } else if (name == "transfer_bytes_per_s") {
       status = read_integer(node, name, config.transfer_bytes_per_s);
     } else if (name == "request_timeout_ms") {

@@ -266,6 +266,7 @@ Status Server::Impl::open() {
   node_config.hinted_handoff = config_.hinted_handoff;
   node_config.hint_bytes_max = config_.hint_bytes_max;
   node_config.transfer_bytes_per_s = config_.transfer_bytes_per_s;
+  node_config.phi_threshold = config_.phi_threshold;
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
@@ -333,8 +334,9 @@ void Server::Impl::after_event() {
   if (departing_ || !node_->departed()) return;
   departing_ = true;
   // Linger a few gossip rounds so the cluster learns of the departure from us too.
-  spdlog::info("node {} has left the cluster; stopping in {} ms", config_.node_id,
-               5 * config_.gossip_interval_ms);
+  spdlog::warn("node {} has left the cluster: handed off {} keys ({} bytes); stopping in {} ms",
+               config_.node_id, node_->stats().transfer_keys_handed_off,
+               node_->stats().transfer_bytes_handed_off, 5 * config_.gossip_interval_ms);
   departure_timer_.expires_after(std::chrono::milliseconds(5 * config_.gossip_interval_ms));
   departure_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) shutdown("left the cluster");

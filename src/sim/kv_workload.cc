@@ -44,14 +44,17 @@ void KvWorkload::run_cycle(int client, int cycle) {
       finish_cycle(client, cycle);
       return;
     }
-    const std::string value = "c" + std::to_string(client) + "-" + std::to_string(cycle);
-    writes_[value] = WriteRecord{key, read.values, false};
+    const bool is_delete =
+        !read.values.empty() && sim_.random().chance(config_.delete_probability);
+    const std::string value =
+        (is_delete ? "d" : "c") + std::to_string(client) + "-" + std::to_string(cycle);
+    writes_[value] = WriteRecord{key, read.values, false, is_delete};
     core::ClientRequest put;
-    put.op = core::ClientOp::kPut;
+    put.op = is_delete ? core::ClientOp::kDelete : core::ClientOp::kPut;
     put.bucket = "default";
     put.key = key;
     put.context = read.context;
-    put.value = value;
+    if (!is_delete) put.value = value;
     sim_.submit(pick_node(), put, [this, client, cycle, value](const core::ClientReply& write) {
       if (write.status.is_ok()) {
         writes_[value].acknowledged = true;
@@ -90,6 +93,20 @@ Status KvWorkload::check() {
   for (const auto& [key, values] : final_values) {
     std::set<std::string> covered;
     std::vector<std::string> frontier = values;
+    for (const auto& [value, record] : writes_) {
+      if (record.key == key && record.is_delete) frontier.push_back(value);
+    }
+    const std::set<std::string> present(values.begin(), values.end());
+    for (const auto& [value, record] : writes_) {
+      if (record.key != key || !record.acknowledged) continue;
+      for (const auto& seen : record.saw) {
+        if (present.contains(seen)) {
+          return Status::internal("value " + seen + " of " + key + " resurfaced after " +
+                                  (record.is_delete ? "delete " : "write ") + value +
+                                  " superseded it");
+        }
+      }
+    }
     while (!frontier.empty()) {
       const std::string value = frontier.back();
       frontier.pop_back();
@@ -100,7 +117,8 @@ Status KvWorkload::check() {
       for (const auto& seen : it->second.saw) frontier.push_back(seen);
     }
     for (const auto& [value, record] : writes_) {
-      if (record.key == key && record.acknowledged && !covered.contains(value)) {
+      if (record.key == key && record.acknowledged && !record.is_delete &&
+          !covered.contains(value)) {
         return Status::internal("acknowledged write " + value + " of " + key + " was lost");
       }
     }

@@ -1,10 +1,15 @@
 // KvWorkload: simulated clients doing read-modify-write cycles (get, then put with the read's
 // context) on a small key space, and the checker that judges the outcome after the run.
 //
+// Some cycles delete instead of writing (with the read's context).
+//
 // Checker (no lost acknowledged write): a write may legitimately disappear only when a later
-// write superseded it, that is, when the read that produced the later write's context saw it.
-// So the final values of a key, closed under "was seen by the read of", must include every
-// acknowledged write of that key; and every final value must be one some client wrote.
+// write or delete superseded it, that is, when the read that produced the later operation's
+// context saw it. So the final values of a key, together with every delete issued (a delete leaves
+// no value to find, and one whose reply was lost may still have taken effect), closed under "was
+// seen by the read of", must include every acknowledged write of that key; every final value must
+// be one some client wrote. Checker (no resurrection): a value seen by the read of an acknowledged
+// write or delete was superseded by it and must not be among the final values.
 // Thread-safety: none.
 #pragma once
 
@@ -22,6 +27,7 @@ struct KvWorkloadConfig {
   int clients = 4;
   int keys = 8;
   int cycles_per_client = 50;
+  double delete_probability = 0.15;  // Of a cycle whose read found a value.
   std::uint64_t think_time_ms_max = 20;
   std::uint32_t final_read_r = 3;  // The checker's final reads wait for this many replicas.
   // Nodes the clients send requests to; empty: any node of the simulation.
@@ -48,6 +54,7 @@ class KvWorkload {
     std::string key;
     std::vector<std::string> saw;  // Values the preceding read returned.
     bool acknowledged = false;
+    bool is_delete = false;  // The "value" is only a name for the delete.
   };
 
   const core::NodeId& pick_node();

@@ -22,6 +22,9 @@ struct ScenarioOptions {
   std::uint64_t fault_duration_ms = 3'000;
   double drop_probability = 0.05;
   double duplicate_probability = 0.05;
+  // Gossip membership with churn: nodes form the cluster through two seeds, then, while faults
+  // run, a new node joins and a member leaves; every node's clock starts at its own offset.
+  bool membership_churn = false;
   bool keep_trace = false;  // Keep every traced event as text (replaying one seed).
 };
 
@@ -33,6 +36,7 @@ struct ScenarioResult {
   std::uint64_t failed_requests = 0;
   std::uint64_t faults = 0;
   std::uint64_t hints_delivered = 0;
+  std::uint64_t keys_handed_off = 0;  // Ownership transfers acknowledged (membership churn).
   bool workload_done = false;
   Status check;  // Ok when every checker passed.
   std::vector<std::string> trace;
