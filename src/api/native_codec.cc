@@ -32,6 +32,7 @@ Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
   request.supersede_known = message.options().supersede_known();
   request.pr = message.options().pr();
   request.pw = message.options().pw();
+  request.local = message.options().local();
   switch (message.op_case()) {
     case wire::Request::kGet:
       request.op = core::ClientOp::kGet;
@@ -141,8 +142,9 @@ wire::Request make_request(const core::ClientRequest& request) {
   message.set_protocol_version(kProtocolVersion);
   message.set_request_id(request.request_id);
   if (request.r != 0 || request.w != 0 || request.timeout_ms != 0 || request.supersede_known ||
-      request.pr != 0 || request.pw != 0) {
+      request.pr != 0 || request.pw != 0 || request.local) {
     auto* options = message.mutable_options();
+    options->set_local(request.local);
     options->set_pr(request.pr);
     options->set_pw(request.pw);
     options->set_r(request.r);

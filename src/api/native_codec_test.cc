@@ -88,6 +88,10 @@ TEST(PeerCodec, RoundTripsEveryMessageType) {
       core::Ping{1, 2},
       core::Pong{3, 4, 0xabcdef, 7},
       core::Gossip{core::GossipDigest{{{"n2", core::DigestEntry{1, 2, 3, 0}}}}},
+      core::AntiEntropy{.kind = core::AntiEntropy::Kind::kEntries, .exchange_id = 9,
+                        .partition = 3, .level = 2, .indices = {1, 2}, .hashes = {7, 8},
+                        .keys = {"k1"}, .key_hashes = {5}, .objects = {"o1"}, .wanted = {"k2"},
+                        .final = true},
       core::ReplicaWrite{5, "b", "k", "object"},
       core::ReplicaWriteAck{6, Status::io_error("disk")},
       core::ReplicaWriteAck{7, Status::ok()},
@@ -111,6 +115,16 @@ TEST(PeerCodec, RoundTripsEveryMessageType) {
       const auto& back = std::get<core::Pong>(delivery->message);
       EXPECT_EQ(back.ring_version, pong->ring_version);
       EXPECT_EQ(back.transfers_pending, pong->transfers_pending);
+    }
+    if (const auto* sent = std::get_if<core::AntiEntropy>(&message)) {
+      const auto& back = std::get<core::AntiEntropy>(delivery->message);
+      EXPECT_EQ(back.indices, sent->indices);
+      EXPECT_EQ(back.hashes, sent->hashes);
+      EXPECT_EQ(back.keys, sent->keys);
+      EXPECT_EQ(back.key_hashes, sent->key_hashes);
+      EXPECT_EQ(back.objects, sent->objects);
+      EXPECT_EQ(back.wanted, sent->wanted);
+      EXPECT_TRUE(back.final);
     }
     if (const auto* gossip = std::get_if<core::Gossip>(&message)) {
       EXPECT_EQ(std::get<core::Gossip>(delivery->message).message, gossip->message);

@@ -18,6 +18,20 @@ struct ToWire {
     envelope.mutable_pong()->set_transfers_pending(m.transfers_pending);
   }
   void operator()(const core::Gossip& m) const { envelope.set_gossip(core::encode_gossip(m.message)); }
+  void operator()(const core::AntiEntropy& m) const {
+    auto* out = envelope.mutable_anti_entropy();
+    out->set_kind(static_cast<std::uint32_t>(m.kind));
+    out->set_exchange_id(m.exchange_id);
+    out->set_partition(m.partition);
+    out->set_level(m.level);
+    out->mutable_indices()->Add(m.indices.begin(), m.indices.end());
+    out->mutable_hashes()->Add(m.hashes.begin(), m.hashes.end());
+    for (const auto& key : m.keys) out->add_keys(key);
+    out->mutable_key_hashes()->Add(m.key_hashes.begin(), m.key_hashes.end());
+    for (const auto& object : m.objects) out->add_objects(object);
+    for (const auto& key : m.wanted) out->add_wanted(key);
+    out->set_final(m.final);
+  }
   void operator()(const core::ReplicaWrite& m) const {
     auto* out = envelope.mutable_replica_write();
     out->set_operation_id(m.operation_id);
@@ -86,6 +100,24 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
           core::Pong{envelope.pong().sequence(), envelope.pong().echoed_sent_at_ms(),
                      envelope.pong().ring_version(), envelope.pong().transfers_pending()};
       break;
+    case wire::PeerEnvelope::kAntiEntropy: {
+      const auto& m = envelope.anti_entropy();
+      if (m.kind() > 3) return Status::unsupported("unknown anti-entropy step " + std::to_string(m.kind()));
+      core::AntiEntropy message;
+      message.kind = static_cast<core::AntiEntropy::Kind>(m.kind());
+      message.exchange_id = m.exchange_id();
+      message.partition = m.partition();
+      message.level = m.level();
+      message.indices.assign(m.indices().begin(), m.indices().end());
+      message.hashes.assign(m.hashes().begin(), m.hashes().end());
+      message.keys.assign(m.keys().begin(), m.keys().end());
+      message.key_hashes.assign(m.key_hashes().begin(), m.key_hashes().end());
+      message.objects.assign(m.objects().begin(), m.objects().end());
+      message.wanted.assign(m.wanted().begin(), m.wanted().end());
+      message.final = m.final();
+      delivery.message = std::move(message);
+      break;
+    }
     case wire::PeerEnvelope::kGossip: {
       auto gossip = core::decode_gossip(envelope.gossip());
       if (!gossip.is_ok()) return gossip.status();

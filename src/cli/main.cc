@@ -60,6 +60,10 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
   if (given("auto_join")) config.auto_join = o.auto_join;
   if (given("gossip_interval_ms")) config.gossip_interval_ms = o.gossip_interval_ms;
   if (given("phi_threshold")) config.phi_threshold = o.phi_threshold;
+  if (given("anti_entropy")) config.anti_entropy = o.anti_entropy;
+  if (given("anti_entropy_interval_ms")) {
+    config.anti_entropy_interval_ms = o.anti_entropy_interval_ms;
+  }
   if (given("transfer_bytes_per_s")) config.transfer_bytes_per_s = o.transfer_bytes_per_s;
   if (given("resp_listen")) config.resp_listen = o.resp_listen;
   if (given("request_timeout_ms")) config.request_timeout_ms = o.request_timeout_ms;
@@ -94,6 +98,7 @@ struct ClientFlags {
   std::string value_file;  // put: read the value from this file ("-": standard input)
   std::string context;     // base64, as printed by get
   std::uint32_t timeout_ms = 5000;
+  bool local = false;  // get: the contacted node's own replica only
 };
 
 std::unique_ptr<ringkv::client::Client> connect_or_exit(const ClientFlags& flags) {
@@ -119,7 +124,9 @@ ringkv::Result<std::string> decode_context_flag(const std::string& text) {
 
 int run_get(const ClientFlags& flags) {
   auto client = connect_or_exit(flags);
-  auto result = client->get(flags.bucket, flags.key);
+  ringkv::client::RequestOptions options;
+  options.local = flags.local;
+  auto result = client->get(flags.bucket, flags.key, options);
   if (!result.is_ok()) {
     std::cerr << "error: " << result.status().to_string() << "\n";
     return 1;
@@ -246,11 +253,37 @@ int run_membership(const MembershipFlags& flags, ringkv::client::MembershipActio
   return 1;
 }
 
+nlohmann::ordered_json anti_entropy_json(const ringkv::client::MemberStatus& s) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& entry : s.anti_entropy) {
+    if (entry.last_exchange_age_ms < 0 && entry.keys_repaired == 0) continue;
+    out.push_back({{"partition", entry.partition},
+                   {"last_exchange_age_ms", entry.last_exchange_age_ms},
+                   {"keys_repaired", entry.keys_repaired}});
+  }
+  return out;
+}
+
 // Every member with its state, weight, ownership, hints and pending transfers; --json for tools.
-int run_status(const ClientFlags& flags, bool json) {
+int run_status(const ClientFlags& flags, bool json, bool anti_entropy) {
   auto client = connect_or_exit(flags);
   const auto statuses = client->status();
   const std::uint32_t partitions = client->partition_count();
+  if (anti_entropy && !json) {
+    // Per member and partition: when it last compared trees with another replica, what it fixed.
+    std::printf("%-10s %9s %18s %13s\n", "node", "partition", "last exchange", "keys repaired");
+    for (const auto& s : statuses) {
+      for (const auto& entry : s.anti_entropy) {
+        if (entry.last_exchange_age_ms < 0 && entry.keys_repaired == 0) continue;
+        const std::string age = entry.last_exchange_age_ms < 0
+                                    ? "never"
+                                    : std::to_string(entry.last_exchange_age_ms / 1000) + " s ago";
+        std::printf("%-10s %9u %18s %13llu\n", s.member.id.c_str(), entry.partition, age.c_str(),
+                    static_cast<unsigned long long>(entry.keys_repaired));
+      }
+    }
+    return 0;
+  }
   if (json) {
     nlohmann::ordered_json members = nlohmann::ordered_json::array();
     for (const auto& s : statuses) {
@@ -271,6 +304,7 @@ int run_status(const ClientFlags& flags, bool json) {
                          {"uptime_ms", s.uptime_ms},
                          {"peers_believed_down", s.peers_believed_down},
                          {"counters", counters},
+                         {"anti_entropy", anti_entropy_json(s)},
                          {"error", s.error}});
     }
     nlohmann::ordered_json out = {{"partition_count", partitions}, {"members", members}};
@@ -370,6 +404,10 @@ int main(int argc, char** argv) {
   add_setting(*serve, "auto_join", o.auto_join,
               "Join through the seeds at start: true | false (default true)");
   add_setting(*serve, "gossip_interval_ms", o.gossip_interval_ms, "Gossip period (default 1000)");
+  add_setting(*serve, "anti_entropy", o.anti_entropy,
+              "Merkle-tree anti-entropy between replicas: true | false (default true)");
+  add_setting(*serve, "anti_entropy_interval_ms", o.anti_entropy_interval_ms,
+              "Per partition, time between two anti-entropy exchanges (default 60000)");
   add_setting(*serve, "phi_threshold", o.phi_threshold,
               "Failure detector: suspect a peer once phi reaches this (default 8)");
   add_setting(*serve, "transfer_bytes_per_s", o.transfer_bytes_per_s,
@@ -387,6 +425,8 @@ int main(int argc, char** argv) {
   ClientFlags get_flags, put_flags, del_flags;
   CLI::App* get = app.add_subcommand("get", "Read a key: its value or all siblings, and a context");
   add_client_flags(*get, get_flags, false);
+  get->add_flag("--local", get_flags.local,
+                "Read only the contacted node's own replica (no quorum; may be stale or missing)");
   CLI::App* put = app.add_subcommand("put", "Write a value, optionally with a read's context");
   add_client_flags(*put, put_flags, true);
   auto* value_option = put->add_option("VALUE", put_flags.value, "Value");
@@ -412,6 +452,9 @@ int main(int argc, char** argv) {
   add_setting(*status, "server", status_flags.server, "Any node, HOST:PORT")
       ->capture_default_str();
   status->add_flag("--json", status_json, "Print JSON");
+  bool status_anti_entropy = false;
+  status->add_flag("--anti-entropy", status_anti_entropy,
+                   "Per partition: last anti-entropy exchange and keys repaired");
 
   MembershipFlags join_flags, leave_flags, remove_flags;
   CLI::App* join = app.add_subcommand(
@@ -464,7 +507,7 @@ int main(int argc, char** argv) {
   if (put->parsed()) return run_write(put_flags, false);
   if (del->parsed()) return run_write(del_flags, true);
   if (ring->parsed()) return run_ring(ring_flags, ring_partitions);
-  if (status->parsed()) return run_status(status_flags, status_json);
+  if (status->parsed()) return run_status(status_flags, status_json, status_anti_entropy);
   if (sim->parsed()) return run_sim(sim_flags);
   if (join->parsed()) return run_membership(join_flags, ringkv::client::MembershipAction::kJoin);
   if (leave->parsed()) return run_membership(leave_flags, ringkv::client::MembershipAction::kLeave);

@@ -139,6 +139,10 @@ class Client::Impl {
     result.own_state = status.state();
     for (const auto& [name, value] : status.counters()) result.counters.emplace_back(name, value);
     std::sort(result.counters.begin(), result.counters.end());
+    for (const auto& entry : status.anti_entropy()) {
+      result.anti_entropy.push_back(
+          {entry.partition(), entry.last_exchange_age_ms(), entry.keys_repaired()});
+    }
     result.peers_believed_down.assign(status.peers_believed_down().begin(),
                                       status.peers_believed_down().end());
     return result;
@@ -191,7 +195,7 @@ class Client::Impl {
   // Where to try a request, best first: home replicas (the read's responder first for writes),
   // then every other node; nodes recently found down go last.
   std::vector<std::string> targets_for(const core::ClientRequest& request) const {
-    if (!options_.partition_aware || members_.empty()) return {seed_address_};
+    if (!options_.partition_aware || members_.empty() || request.local) return {seed_address_};
     std::vector<std::string> order = home_replicas(request);
     if (request.op != core::ClientOp::kGet && !request.context.empty()) {
       if (auto context = core::decode_context(request.context); context.is_ok()) {
@@ -287,6 +291,7 @@ core::ClientRequest make(core::ClientOp op, std::string_view bucket, std::string
   request.r = options.r;
   request.w = options.w;
   request.timeout_ms = options.timeout_ms;
+  request.local = options.local;
   return request;
 }
 

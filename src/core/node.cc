@@ -69,6 +69,22 @@ Status NodeConfig::validate() const {
     }
     RINGKV_RETURN_IF_ERROR(gossip.validate());
   }
+  if (tree_fanout < 2 || tree_fanout > 256 || (tree_fanout & (tree_fanout - 1)) != 0) {
+    return Status::invalid_argument("tree_fanout must be a power of two in [2, 256]");
+  }
+  {
+    std::uint64_t leaves = 1;
+    for (std::uint32_t i = 0; i < tree_depth && leaves <= (1u << 24); ++i) leaves *= tree_fanout;
+    if (tree_depth < 1 || leaves > (1u << 24)) {
+      return Status::invalid_argument("tree_depth must be >= 1 with at most 2^24 leaves");
+    }
+  }
+  if (anti_entropy_interval_ms == 0 || anti_entropy_exchanges_max == 0 ||
+      anti_entropy_leaves_max == 0 || anti_entropy_bytes_max < 1024) {
+    return Status::invalid_argument(
+        "anti_entropy_interval_ms, anti_entropy_exchanges_max and anti_entropy_leaves_max must "
+        "be >= 1, anti_entropy_bytes_max >= 1024");
+  }
   if (transfer_keys_in_flight_max == 0) {
     return Status::invalid_argument("transfer_keys_in_flight_max must be >= 1");
   }
@@ -119,6 +135,7 @@ Status Node::start(std::uint64_t now_ms) {
     effects_.push_back(PersistEffect{token, std::move(batch)});
   }
   RINGKV_RETURN_IF_ERROR(load_hint_totals());
+  RINGKV_RETURN_IF_ERROR(build_trees());
   PhiAccrualConfig detector_config;
   detector_config.threshold = config_.phi_threshold;
   detector_config.acceptable_heartbeat_pause_ms = config_.peer_down_after_ms;
@@ -193,7 +210,15 @@ Result<VersionedObject> Node::read_local(const std::string& bucket, const std::s
 std::uint64_t Node::persist_object(const std::string& bucket, const std::string& key,
                                    const VersionedObject& object, PersistPurpose purpose) {
   storage::WriteBatch batch;
-  batch.put(storage::Namespace::kData, storage_key_of(bucket, key), object.encode());
+  const std::string storage_key = storage_key_of(bucket, key);
+  std::string bytes = object.encode();
+  // The tree needs the old entry: one point read (usually cached: the callers just read it).
+  auto old = storage_.get(storage::Namespace::kData, storage_key);
+  note_data_write(storage_key,
+                  old.is_ok() && old->has_value() ? std::optional<std::string_view>(**old)
+                                                  : std::nullopt,
+                  bytes);
+  batch.put(storage::Namespace::kData, storage_key, std::move(bytes));
   const std::uint64_t token = next_token_++;
   persists_.emplace(token, std::move(purpose));
   effects_.push_back(PersistEffect{token, std::move(batch)});
@@ -233,6 +258,20 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
     return;
   }
   std::vector<NodeId> replicas = home_replicas(request.bucket, request.key, quorum->n);
+  if (request.op == ClientOp::kGet && request.local) {
+    // This node's own replica only, whatever the ring says (operators and tests).
+    ++stats_.gets;
+    auto object = read_local(request.bucket, request.key);
+    if (!object.is_ok()) {
+      fail(origin, object.status());
+      return;
+    }
+    ClientReply reply;
+    reply.values = object->live_values();
+    reply.context = encode_context(ReadContext{object->context(), config_.node_id});
+    finish(origin, std::move(reply));
+    return;
+  }
   if (request.op == ClientOp::kGet) {
     ++stats_.gets;
     coordinate_get(request, std::move(origin), *quorum, std::move(replicas), now_ms);
@@ -301,6 +340,8 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
     }
   } else if (const auto* gossip = std::get_if<Gossip>(&message)) {
     on_gossip(from, *gossip, now_ms);
+  } else if (const auto* anti_entropy = std::get_if<AntiEntropy>(&message)) {
+    if (is_known_peer(from)) on_anti_entropy(from, *anti_entropy);
   } else if (const auto* write = std::get_if<ReplicaWrite>(&message)) {
     on_replica_write(from, *write);
   } else if (const auto* ack = std::get_if<ReplicaWriteAck>(&message)) {
@@ -361,6 +402,7 @@ void Node::on_tick(std::uint64_t now_ms) {
     next_transfer_ms_ = now_ms + config_.transfer_interval_ms;
     run_transfers(now_ms);
   }
+  schedule_exchanges(now_ms);
   for (const NodeId& id : peers()) {
     effects_.push_back(SendEffect{id, Ping{++ping_sequence_, now_ms}});
     ++stats_.pings_sent;
@@ -400,6 +442,11 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (transfer.deadline_ms <= now_ms) expired.push_back(id);
   }
   for (std::uint64_t id : expired) transfers_.erase(id);  // Sent again next round.
+  expired.clear();
+  for (const auto& [id, exchange] : exchanges_) {
+    if (exchange.deadline_ms <= now_ms) expired.push_back(id);
+  }
+  for (std::uint64_t id : expired) exchanges_.erase(id);  // Tried again after the interval.
   expired.clear();
   for (const auto& [id, forward] : forwards_) {
     if (forward.deadline_ms <= now_ms) expired.push_back(id);

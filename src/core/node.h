@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -26,6 +27,7 @@
 
 #include "common/limits.h"
 #include "common/status.h"
+#include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
 #include "core/effects.h"
 #include "core/membership/failure_detector.h"
@@ -82,6 +84,20 @@ struct NodeConfig {
   std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;
   std::uint64_t transfer_interval_ms = 500;  // Between scans while nothing is in flight.
 
+  // Read repair after gets (simulations of anti-entropy turn it off).
+  bool read_repair = true;
+  // Merkle-tree anti-entropy (DESIGN.md section 7): every partition this node is a home replica
+  // of is compared with another home replica about every anti_entropy_interval_ms, at most
+  // anti_entropy_exchanges_max exchanges in flight per node.
+  bool anti_entropy = true;
+  std::uint64_t anti_entropy_interval_ms = 60'000;
+  std::size_t anti_entropy_exchanges_max = 2;
+  std::uint32_t tree_fanout = 16;  // Children per tree node; fanout^depth leaves per partition.
+  std::uint32_t tree_depth = 3;
+  // Per exchange step: leaves whose keys are compared, and bytes of objects sent.
+  std::size_t anti_entropy_leaves_max = 512;
+  std::size_t anti_entropy_bytes_max = 512 * 1024;
+
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
 };
@@ -107,6 +123,17 @@ struct NodeStats {
   std::uint64_t rebuild_keys_sent = 0;  // Copies sent to new replicas of a removed member.
   std::uint64_t rebuilds_done = 0;      // (partition, new replica) streams finished.
   std::uint64_t ring_changes = 0;
+  std::uint64_t ae_exchanges_started = 0;
+  std::uint64_t ae_exchanges_completed = 0;
+  std::uint64_t ae_keys_repaired = 0;  // Local copies changed by what an exchange brought.
+  std::uint64_t ae_bytes_sent = 0;     // Hashes, keys and objects sent in exchanges.
+};
+
+// Anti-entropy on one partition, as this node saw it.
+struct PartitionExchange {
+  std::uint32_t partition = 0;
+  std::uint64_t last_exchange_ms = 0;  // Node clock; 0: never.
+  std::uint64_t keys_repaired = 0;
 };
 
 // One member as this node sees it (for `ringkv status`).
@@ -166,10 +193,14 @@ class Node {
   std::uint64_t transfers_pending() const { return transfers_pending_; }
   std::size_t transfer_keys_in_flight() const { return transfers_.size() + rebuild_ops_.size(); }
   std::size_t rebuilds_pending() const { return rebuilds_.size(); }
+  // Anti-entropy: the tree of one partition, and per-partition exchange history.
+  const HashTree& tree(std::uint32_t partition) const { return trees_[partition]; }
+  std::vector<PartitionExchange> exchanges() const;
+  std::uint64_t now_ms() const { return now_ms_; }
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
-           hint_deliveries_.size() + transfers_.size() + rebuild_ops_.size();
+           hint_deliveries_.size() + transfers_.size() + rebuild_ops_.size() + exchanges_.size();
   }
   // Hints this node holds for other nodes, and their bytes.
   std::uint64_t hints_held() const { return hints_held_; }
@@ -336,6 +367,26 @@ class Node {
   void previous_owners(const std::string& bucket, const std::string& key, std::uint32_t n,
                        std::vector<NodeId>& replicas) const;
 
+  // node_antientropy.cc: Merkle trees and their exchange.
+  struct Exchange {
+    std::uint32_t partition = 0;
+    NodeId peer;
+    std::uint64_t deadline_ms = 0;
+  };
+  Status build_trees();
+  // Keeps the partition's tree in step with a data write (new_object empty: a delete).
+  void note_data_write(std::string_view storage_key, std::optional<std::string_view> old_object,
+                       std::optional<std::string_view> new_object);
+  void schedule_exchanges(std::uint64_t now_ms);
+  void on_anti_entropy(const NodeId& from, const AntiEntropy& message);
+  void send_anti_entropy(const NodeId& to, AntiEntropy message);
+  void finish_exchange(std::uint64_t exchange_id);
+  // Own (key -> object) under the given leaves of a partition.
+  std::map<std::string, std::string> entries_in_leaves(std::uint32_t partition,
+                                                       const std::vector<std::uint32_t>& leaves);
+  bool merge_repair(std::uint32_t partition, const std::string& storage_key,
+                    const std::string& object);
+
   // node_get.cc: get coordination, the replica side of reads, read repair.
   void coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
                       std::vector<NodeId> replicas, std::uint64_t now_ms);
@@ -378,6 +429,12 @@ class Node {
   std::uint64_t next_transfer_ms_ = 0;
   double transfer_budget_bytes_ = 0;
   std::uint64_t transfer_budget_at_ms_ = 0;
+  std::vector<HashTree> trees_;  // Per partition.
+  std::vector<std::uint64_t> last_exchange_ms_;
+  std::vector<std::uint64_t> keys_repaired_;
+  std::vector<std::uint32_t> exchange_peer_turn_;
+  std::map<std::uint64_t, Exchange> exchanges_;  // Initiated here, by exchange id.
+  std::uint32_t next_exchange_partition_ = 0;
   std::vector<Effect> effects_;
   NodeStats stats_;
 };

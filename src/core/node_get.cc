@@ -124,7 +124,7 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
     fail(get.origin, Status::unavailable(message));
   }
   if (final || get.answered_in_order.size() == total) {
-    if (get.replied && replies > 0) read_repair(get);
+    if (get.replied && replies > 0 && config_.read_repair) read_repair(get);
     gets_.erase(operation_id);
   }
 }

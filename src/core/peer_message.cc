@@ -30,6 +30,13 @@ struct Describe {
            m.reply.status.to_string();
   }
   std::string operator()(const Gossip& m) const { return describe(m.message); }
+  std::string operator()(const AntiEntropy& m) const {
+    static const char* const kKinds[] = {"hashes", "keys", "entries", "done"};
+    return std::string("anti-entropy ") + kKinds[static_cast<int>(m.kind) & 3] +
+           " id=" + std::to_string(m.exchange_id) + " p=" + std::to_string(m.partition) +
+           " level=" + std::to_string(m.level) + " n=" +
+           std::to_string(m.indices.size() + m.keys.size()) + (m.final ? " final" : "");
+  }
 };
 
 }  // namespace

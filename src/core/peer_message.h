@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "common/status.h"
 #include "core/membership/gossip_messages.h"
@@ -69,13 +70,38 @@ struct ForwardReply {
   ClientReply reply;
 };
 
+// Merkle-tree anti-entropy for one partition (core/node_antientropy.cc). Both sides run the same
+// steps; each message answers the previous one:
+//   kHashes  {level, indices, hashes}: the sender's hashes of those tree nodes. The receiver keeps
+//            the differing ones and answers with their children's hashes, or, at the leaf level,
+//   kKeys    {indices = leaves, keys, key_hashes}: the sender's keys and entry hashes under those
+//            leaves. The receiver answers with
+//   kEntries {keys, objects, wanted}: its objects the sender lacks or holds differently, and the
+//            keys it wants in return; the last kEntries has `final` set.
+//   kDone    nothing differs (any step).
+struct AntiEntropy {
+  enum class Kind : std::uint8_t { kHashes = 0, kKeys = 1, kEntries = 2, kDone = 3 };
+  Kind kind = Kind::kHashes;
+  std::uint64_t exchange_id = 0;
+  std::uint32_t partition = 0;
+  std::uint32_t level = 0;
+  std::vector<std::uint32_t> indices;
+  std::vector<std::uint64_t> hashes;
+  std::vector<std::string> keys;  // Storage keys (kKeys, kEntries).
+  std::vector<std::uint64_t> key_hashes;
+  std::vector<std::string> objects;  // Parallel to keys (kEntries).
+  std::vector<std::string> wanted;
+  bool final = false;
+};
+
 // Membership gossip (core/membership/gossip_messages.h), carried like any peer message.
 struct Gossip {
   GossipMessage message;
 };
 
 using PeerMessage = std::variant<Ping, Pong, ReplicaWrite, ReplicaWriteAck, ReplicaRead,
-                                 ReplicaReadReply, ForwardRequest, ForwardReply, Gossip>;
+                                 ReplicaReadReply, ForwardRequest, ForwardReply, Gossip,
+                                 AntiEntropy>;
 
 // A short, stable description for traces and logs ("replica-write op=3 b/k").
 std::string describe(const PeerMessage& message);

@@ -31,6 +31,9 @@ struct ClientRequest {
   // How many of the R replies / W acknowledgements must come from home replicas (not fallbacks).
   std::uint32_t pr = 0;
   std::uint32_t pw = 0;
+  // Get only: answer from the receiving node's own replica, without asking any other node (for
+  // operators and tests: `ringkv get --local`).
+  bool local = false;
 };
 
 struct ClientReply {

@@ -108,6 +108,9 @@ Status ServerConfig::validate() const {
   if (!(phi_threshold >= 1.0 && phi_threshold <= 64.0)) {
     return Status::invalid_argument("phi_threshold must be in [1, 64]");
   }
+  if (anti_entropy_interval_ms < 10 || anti_entropy_interval_ms > 86'400'000) {
+    return Status::invalid_argument("anti_entropy_interval_ms must be in [10, 86400000]");
+  }
   if (transfer_bytes_per_s < 4096) {
     return Status::invalid_argument("transfer_bytes_per_s must be >= 4096");
   }
@@ -145,6 +148,13 @@ Status read_integer(const toml::node& node, const std::string& name, T& out) {
 Status read_string(const toml::node& node, const std::string& name, std::string& out) {
   const auto value = node.value<std::string>();
   if (!value) return Status::invalid_argument("setting " + name + " must be a string");
+  out = *value;
+  return Status::ok();
+}
+
+Status read_bool(const toml::node& node, const std::string& name, bool& out) {
+  const auto value = node.value<bool>();
+  if (!value) return Status::invalid_argument("setting " + name + " must be true or false");
   out = *value;
   return Status::ok();
 }
@@ -205,14 +215,13 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
     } else if (name == "weight") {
       status = read_integer(node, name, config.weight);
     } else if (name == "auto_join") {
-      const auto value = node.value<bool>();
-      if (!value) {
-        status = Status::invalid_argument("setting auto_join must be true or false");
-      } else {
-        config.auto_join = *value;
-      }
+      status = read_bool(node, name, config.auto_join);
     } else if (name == "gossip_interval_ms") {
       status = read_integer(node, name, config.gossip_interval_ms);
+    } else if (name == "anti_entropy") {
+      status = read_bool(node, name, config.anti_entropy);
+    } else if (name == "anti_entropy_interval_ms") {
+      status = read_integer(node, name, config.anti_entropy_interval_ms);
     } else if (name == "phi_threshold") {
       const auto value = node.value<double>();
       if (!value) {
@@ -225,12 +234,7 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
     } else if (name == "request_timeout_ms") {
       status = read_integer(node, name, config.request_timeout_ms);
     } else if (name == "hinted_handoff") {
-      const auto value = node.value<bool>();
-      if (!value) {
-        status = Status::invalid_argument("setting hinted_handoff must be true or false");
-      } else {
-        config.hinted_handoff = *value;
-      }
+      status = read_bool(node, name, config.hinted_handoff);
     } else if (name == "hint_bytes_max") {
       status = read_integer(node, name, config.hint_bytes_max);
     } else if (name == "n") {

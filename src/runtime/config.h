@@ -36,6 +36,8 @@ struct ServerConfig {
   bool auto_join = true;     // Join through the seeds at start; false: wait for `ringkv join`.
   std::uint32_t gossip_interval_ms = 1000;
   double phi_threshold = 8.0;  // Failure detector: suspect a peer once phi reaches this.
+  bool anti_entropy = true;    // Merkle-tree exchanges between replicas in the background.
+  std::uint64_t anti_entropy_interval_ms = 60'000;  // Per partition, between two exchanges.
   std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;  // Handoff throttle per node.
   std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
   std::uint32_t request_timeout_ms = 2000;

@@ -267,6 +267,8 @@ Status Server::Impl::open() {
   node_config.hint_bytes_max = config_.hint_bytes_max;
   node_config.transfer_bytes_per_s = config_.transfer_bytes_per_s;
   node_config.phi_threshold = config_.phi_threshold;
+  node_config.anti_entropy = config_.anti_entropy;
+  node_config.anti_entropy_interval_ms = config_.anti_entropy_interval_ms;
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
@@ -545,6 +547,19 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["transfer_keys_handed_off"] = stats.transfer_keys_handed_off;
   counters["transfer_bytes_handed_off"] = stats.transfer_bytes_handed_off;
   counters["ring_changes"] = stats.ring_changes;
+  counters["ae_exchanges_started"] = stats.ae_exchanges_started;
+  counters["ae_exchanges_completed"] = stats.ae_exchanges_completed;
+  counters["ae_keys_repaired"] = stats.ae_keys_repaired;
+  counters["ae_bytes_sent"] = stats.ae_bytes_sent;
+  for (const auto& exchange : node_->exchanges()) {
+    auto* entry = status->add_anti_entropy();
+    entry->set_partition(exchange.partition);
+    entry->set_last_exchange_age_ms(
+        exchange.last_exchange_ms == 0
+            ? -1
+            : static_cast<std::int64_t>(node_->now_ms() - exchange.last_exchange_ms));
+    entry->set_keys_repaired(exchange.keys_repaired);
+  }
   for (const auto& member : node_->members()) {
     if (member.id != config_.node_id && member.state != "removed" && !member.alive) {
       status->add_peers_believed_down(member.id);

@@ -17,13 +17,9 @@ namespace {
 TEST(HintedHandoffProcesses, KilledNodeGetsItsWritesBackThroughHints) {
   TempDir dir;
   constexpr int kNodes = 5;
-  std::vector<int> ports;
-  for (int i = 0; i < kNodes; ++i) ports.push_back(free_port());
-  auto address = [&](int i) { return "127.0.0.1:" + std::to_string(ports[i]); };
-  std::string peers;
-  for (int i = 0; i < kNodes; ++i) {
-    peers += (i ? "," : "") + std::string("n") + std::to_string(i + 1) + "=" + address(i);
-  }
+  const std::vector<int> ports = free_ports(kNodes);
+  auto address = [&](int i) { return loopback(ports[i]); };
+  const std::string peers = node_list(ports, kNodes);
   auto start = [&](int i, const std::string& log) {
     const std::string id = "n" + std::to_string(i + 1);
     return std::make_unique<ServerProcess>(

@@ -46,10 +46,9 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::seconds tim
 TEST(MembershipProcesses, SixthNodeJoinsAndAnotherLeavesUnderLoad) {
   TempDir dir;
   constexpr int kNodes = 6;
-  std::vector<int> ports;
-  for (int i = 0; i < kNodes; ++i) ports.push_back(free_port());
-  auto address = [&](int i) { return "127.0.0.1:" + std::to_string(ports[i]); };
-  const std::string seeds = "n1=" + address(0) + ",n2=" + address(1);
+  const std::vector<int> ports = free_ports(kNodes);
+  auto address = [&](int i) { return loopback(ports[i]); };
+  const std::string seeds = node_list(ports, 2);
   auto start = [&](int i) {
     const std::string id = "n" + std::to_string(i + 1);
     return std::make_unique<ServerProcess>(

@@ -65,6 +65,22 @@ CommandResult run_ringkv(const std::vector<std::string>& args) {
   return result;
 }
 
+std::vector<int> free_ports(int count) {
+  std::vector<int> ports;
+  for (int i = 0; i < count; ++i) ports.push_back(free_port());
+  return ports;
+}
+
+std::string loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+std::string node_list(const std::vector<int>& ports, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count && i < ports.size(); ++i) {
+    out += (i ? "," : "") + std::string("n") + std::to_string(i + 1) + "=" + loopback(ports[i]);
+  }
+  return out;
+}
+
 int free_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

@@ -23,6 +23,11 @@ CommandResult run_ringkv(const std::vector<std::string>& args);
 
 // A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
 int free_port();
+// `count` free ports, and "127.0.0.1:PORT" for one of them.
+std::vector<int> free_ports(int count);
+std::string loopback(int port);
+// "n1=127.0.0.1:P1,n2=..." for the first `count` ports: the peers or seeds setting.
+std::string node_list(const std::vector<int>& ports, std::size_t count);
 // Waits until something accepts connections on 127.0.0.1:port.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 

@@ -42,6 +42,9 @@ struct RequestOptions {
   std::uint32_t r = 0;
   std::uint32_t w = 0;
   std::uint32_t timeout_ms = 0;
+  // Gets: read only the replica of the node given to connect(), without asking any other node
+  // (for operators and tests; the answer may be stale or missing by design).
+  bool local = false;
 };
 
 struct GetResult {
@@ -59,6 +62,13 @@ struct Member {
   std::string state = "up";  // joining | up | leaving, as the cluster declared it.
 };
 
+// Anti-entropy history of one partition on one member.
+struct PartitionExchangeStatus {
+  std::uint32_t partition = 0;
+  std::int64_t last_exchange_age_ms = -1;  // -1: never.
+  std::uint64_t keys_repaired = 0;
+};
+
 // One member as it reports itself (`ringkv status`); reachable=false when it did not answer.
 struct MemberStatus {
   Member member;
@@ -73,6 +83,7 @@ struct MemberStatus {
   std::string own_state;  // Its own view of its membership state.
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // Sorted by name.
   std::vector<std::string> peers_believed_down;
+  std::vector<PartitionExchangeStatus> anti_entropy;  // Every partition, in order.
 };
 
 // Operator membership commands, sent to the node at `address` (which need not be a member yet).
