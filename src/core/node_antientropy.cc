@@ -74,9 +74,11 @@ void Node::schedule_exchanges(std::uint64_t now_ms) {
     if (std::find(busy.begin(), busy.end(), p) != busy.end()) continue;
     const auto home = ring_->preference_list(p, smallest_n());
     if (std::find(home.begin(), home.end(), config_.node_id) == home.end()) continue;
+    // Each pair of replicas is compared by its lower id only, so two nodes never run the same
+    // comparison at once from both ends.
     std::vector<NodeId> peers;
     for (const NodeId& id : home) {
-      if (id != config_.node_id && ready_for_transfer(id)) peers.push_back(id);
+      if (id > config_.node_id && ready_for_transfer(id)) peers.push_back(id);
     }
     if (peers.empty()) continue;
     const NodeId peer = peers[exchange_peer_turn_[p]++ % peers.size()];
@@ -90,7 +92,6 @@ void Node::schedule_exchanges(std::uint64_t now_ms) {
     start.exchange_id = id;
     start.partition = p;
     start.level = 0;
-    start.indices = {0};
     start.hashes = {trees_[p].root()};
     send_anti_entropy(peer, std::move(start));
     request_timer(now_ms + 4 * config_.request_timeout_ms);
@@ -156,6 +157,7 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
   const std::uint32_t p = message.partition;
   if (trees_.empty() || p >= trees_.size() || message.level > trees_[p].depth() ||
       message.indices.size() > kIndicesPerMessageMax ||
+      message.hashes.size() > kIndicesPerMessageMax ||
       message.keys.size() > kIndicesPerMessageMax) {
     return;  // Malformed: dropped; the initiator times out.
   }
@@ -165,12 +167,23 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
   reply.partition = p;
   switch (message.kind) {
     case AntiEntropy::Kind::kHashes: {
-      if (message.hashes.size() != message.indices.size()) return;
+      // The nodes compared: the root at level 0, else every child of the listed parents (the
+      // differing nodes one level up), in order; only the hashes travel, not their indices.
+      std::vector<std::uint32_t> nodes;
+      if (message.level == 0) {
+        nodes.push_back(0);
+      } else {
+        for (std::uint32_t parent : message.indices) {
+          if (parent >= tree.nodes_at(message.level - 1)) return;
+          for (std::uint32_t c = 0; c < tree.fanout(); ++c) {
+            nodes.push_back(parent * tree.fanout() + c);
+          }
+        }
+      }
+      if (message.hashes.size() != nodes.size()) return;
       std::vector<std::uint32_t> differing;
-      for (std::size_t i = 0; i < message.indices.size(); ++i) {
-        const std::uint32_t index = message.indices[i];
-        if (index >= tree.nodes_at(message.level)) return;
-        if (tree.hash(message.level, index) != message.hashes[i]) differing.push_back(index);
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (tree.hash(message.level, nodes[i]) != message.hashes[i]) differing.push_back(nodes[i]);
       }
       if (differing.empty()) {
         reply.kind = AntiEntropy::Kind::kDone;
@@ -189,14 +202,14 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
       } else {
         reply.kind = AntiEntropy::Kind::kHashes;
         reply.level = message.level + 1;
+        const std::size_t parents_max = kIndicesPerMessageMax / tree.fanout();
+        if (differing.size() > parents_max) differing.resize(parents_max);
         for (std::uint32_t index : differing) {
           for (std::uint32_t c = 0; c < tree.fanout(); ++c) {
-            if (reply.indices.size() >= kIndicesPerMessageMax) break;
-            const std::uint32_t child = index * tree.fanout() + c;
-            reply.indices.push_back(child);
-            reply.hashes.push_back(tree.hash(reply.level, child));
+            reply.hashes.push_back(tree.hash(reply.level, index * tree.fanout() + c));
           }
         }
+        reply.indices = std::move(differing);
       }
       break;
     }
@@ -215,8 +228,9 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
       reply.kind = AntiEntropy::Kind::kEntries;
       std::size_t bytes = 0;
       for (const auto& [key, object] : mine) {
-        auto it = theirs.find(key);
-        if (it != theirs.end() && it->second == entry_hash(key, object)) continue;
+        // Keys both hold differently are asked for (wanted) rather than sent: if theirs
+        // supersedes ours, one transfer suffices; if not, ours goes back after the merge.
+        if (theirs.contains(key)) continue;
         if (bytes + key.size() + object.size() > config_.anti_entropy_bytes_max &&
             !reply.keys.empty()) {
           continue;  // The rest: next exchange.
@@ -238,15 +252,38 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
     }
     case AntiEntropy::Kind::kEntries: {
       if (message.objects.size() != message.keys.size()) return;
+      // level 1 marks the last step: objects sent back after a merge, answered by nothing.
+      const bool echo = message.level == 1;
+      std::vector<std::size_t> ours_differ;  // Keys whose merged copy still differs from theirs.
       for (std::size_t i = 0; i < message.keys.size(); ++i) {
         if (merge_repair(p, message.keys[i], message.objects[i])) {
           ++keys_repaired_[p];
           ++stats_.ae_keys_repaired;
         }
+        if (!echo && message.final) {
+          auto stored = storage_.get(storage::Namespace::kData, message.keys[i]);
+          if (stored.is_ok() && stored->has_value() && **stored != message.objects[i]) {
+            ours_differ.push_back(i);
+          }
+        }
       }
-      if (message.final || message.wanted.empty()) {
+      if (echo || (message.final && ours_differ.empty()) ||
+          (!message.final && message.wanted.empty())) {
         finish_exchange(message.exchange_id);
         return;
+      }
+      if (message.final) {
+        // Our copies held what theirs lacked (concurrent or newer versions): send them back.
+        reply.kind = AntiEntropy::Kind::kEntries;
+        reply.level = 1;
+        reply.final = true;
+        for (std::size_t i : ours_differ) {
+          auto stored = storage_.get(storage::Namespace::kData, message.keys[i]);
+          if (!stored.is_ok() || !stored->has_value()) continue;
+          reply.keys.push_back(message.keys[i]);
+          reply.objects.push_back(std::move(**stored));
+        }
+        break;
       }
       reply.kind = AntiEntropy::Kind::kEntries;
       reply.final = true;

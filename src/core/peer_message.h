@@ -72,12 +72,17 @@ struct ForwardReply {
 
 // Merkle-tree anti-entropy for one partition (core/node_antientropy.cc). Both sides run the same
 // steps; each message answers the previous one:
-//   kHashes  {level, indices, hashes}: the sender's hashes of those tree nodes. The receiver keeps
-//            the differing ones and answers with their children's hashes, or, at the leaf level,
+//   kHashes  {level, indices, hashes}: the sender's hashes of the nodes at `level` that are
+//            children of `indices` (differing nodes one level up; the root at level 0). The
+//            receiver keeps the differing ones and answers with their children's hashes, or, at
+//            the leaf level,
 //   kKeys    {indices = leaves, keys, key_hashes}: the sender's keys and entry hashes under those
 //            leaves. The receiver answers with
-//   kEntries {keys, objects, wanted}: its objects the sender lacks or holds differently, and the
-//            keys it wants in return; the last kEntries has `final` set.
+//   kEntries {keys, objects, wanted}: its objects for keys the sender lacks, and the keys both
+//            hold differently or only the sender holds (wanted). The answer (`final`) carries the
+//            wanted objects; after merging them, the receiver sends back (final, level 1) its
+//            copies that still differ from what it received (it held something newer or
+//            concurrent), so a version that supersedes the other crosses the network once.
 //   kDone    nothing differs (any step).
 struct AntiEntropy {
   enum class Kind : std::uint8_t { kHashes = 0, kKeys = 1, kEntries = 2, kDone = 3 };
