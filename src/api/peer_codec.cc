@@ -1,6 +1,13 @@
 // Peer messages <-> protobuf (PeerEnvelope inside a Request frame).
 #include "api/native_codec.h"
 
+// GCC 12 at -O3 reports members of the PeerMessage variant as "may be used uninitialized" when
+// the variant is assigned from a temporary: a false positive (every alternative is fully
+// constructed before it is assigned), seen since the variant grew its tenth alternative.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace ringkv::api {
 namespace {
 
@@ -16,6 +23,7 @@ struct ToWire {
     envelope.mutable_pong()->set_echoed_sent_at_ms(m.echoed_sent_at_ms);
     envelope.mutable_pong()->set_ring_version(m.ring_version);
     envelope.mutable_pong()->set_transfers_pending(m.transfers_pending);
+    envelope.mutable_pong()->set_hints_held(m.hints_held);
   }
   void operator()(const core::Gossip& m) const { envelope.set_gossip(core::encode_gossip(m.message)); }
   void operator()(const core::AntiEntropy& m) const {
@@ -98,7 +106,8 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
     case wire::PeerEnvelope::kPong:
       delivery.message =
           core::Pong{envelope.pong().sequence(), envelope.pong().echoed_sent_at_ms(),
-                     envelope.pong().ring_version(), envelope.pong().transfers_pending()};
+                     envelope.pong().ring_version(), envelope.pong().transfers_pending(),
+                     envelope.pong().hints_held()};
       break;
     case wire::PeerEnvelope::kAntiEntropy: {
       const auto& m = envelope.anti_entropy();

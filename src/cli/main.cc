@@ -64,6 +64,7 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
   if (given("anti_entropy_interval_ms")) {
     config.anti_entropy_interval_ms = o.anti_entropy_interval_ms;
   }
+  if (given("tombstone_grace_ms")) config.tombstone_grace_ms = o.tombstone_grace_ms;
   if (given("transfer_bytes_per_s")) config.transfer_bytes_per_s = o.transfer_bytes_per_s;
   if (given("resp_listen")) config.resp_listen = o.resp_listen;
   if (given("request_timeout_ms")) config.request_timeout_ms = o.request_timeout_ms;
@@ -346,7 +347,7 @@ int run_sim(const SimFlags& flags) {
     const auto result = ringkv::sim::run_scenario(options);
     for (const auto& line : result.trace) std::printf("%s\n", line.c_str());
     std::printf("seed %llu: %s  trace %016llx  events %llu  acknowledged %llu  faults %llu  "
-                "hints delivered %llu  keys handed off %llu\n",
+                "hints delivered %llu  keys handed off %llu  tombstones reaped %llu\n",
                 static_cast<unsigned long long>(seed),
                 result.check.is_ok() ? "ok" : result.check.to_string().c_str(),
                 static_cast<unsigned long long>(result.trace_hash),
@@ -354,7 +355,8 @@ int run_sim(const SimFlags& flags) {
                 static_cast<unsigned long long>(result.acknowledged_writes),
                 static_cast<unsigned long long>(result.faults),
                 static_cast<unsigned long long>(result.hints_delivered),
-                static_cast<unsigned long long>(result.keys_handed_off));
+                static_cast<unsigned long long>(result.keys_handed_off),
+                static_cast<unsigned long long>(result.tombstones_reaped));
     std::fflush(stdout);
     if (!result.check.is_ok()) ++failures;
   }
@@ -408,6 +410,8 @@ int main(int argc, char** argv) {
               "Merkle-tree anti-entropy between replicas: true | false (default true)");
   add_setting(*serve, "anti_entropy_interval_ms", o.anti_entropy_interval_ms,
               "Per partition, time between two anti-entropy exchanges (default 60000)");
+  add_setting(*serve, "tombstone_grace_ms", o.tombstone_grace_ms,
+              "Wait after anti-entropy confirmed a deletion everywhere before reaping (default 1 h)");
   add_setting(*serve, "phi_threshold", o.phi_threshold,
               "Failure detector: suspect a peer once phi reaches this (default 8)");
   add_setting(*serve, "transfer_bytes_per_s", o.transfer_bytes_per_s,

@@ -79,6 +79,7 @@ Status NodeConfig::validate() const {
       return Status::invalid_argument("tree_depth must be >= 1 with at most 2^24 leaves");
     }
   }
+  if (tombstone_grace_ms == 0) return Status::invalid_argument("tombstone_grace_ms must be >= 1");
   if (anti_entropy_interval_ms == 0 || anti_entropy_exchanges_max == 0 ||
       anti_entropy_leaves_max == 0 || anti_entropy_bytes_max < 1024) {
     return Status::invalid_argument(
@@ -107,6 +108,10 @@ Node::Node(NodeConfig config, storage::Engine& storage, Random& random)
 Status Node::start(std::uint64_t now_ms) {
   assert(!started_);
   RINGKV_RETURN_IF_ERROR(config_.validate());
+  now_ms_ = now_ms;
+  // Operation and forward ids start at a random base, so ids from before a restart are not
+  // mistaken by peers for new ones (forwards are deduplicated by id).
+  next_operation_id_ = 1 + (random_.next_u64() >> 16);
   if (config_.seeds.empty()) {
     std::vector<MembershipEvent> history = config_.members;
     if (history.empty()) history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1});
@@ -217,7 +222,7 @@ std::uint64_t Node::persist_object(const std::string& bucket, const std::string&
   note_data_write(storage_key,
                   old.is_ok() && old->has_value() ? std::optional<std::string_view>(**old)
                                                   : std::nullopt,
-                  bytes);
+                  object.is_deleted() ? std::nullopt : std::optional<std::string_view>(bytes));
   batch.put(storage::Namespace::kData, storage_key, std::move(bytes));
   const std::uint64_t token = next_token_++;
   persists_.emplace(token, std::move(purpose));
@@ -332,11 +337,13 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
   if (is_known_peer(from)) detector_->heartbeat(from, now_ms);
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{
-        from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfers_pending_}});
+        from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfers_pending_,
+                   hints_held_}});
   } else if (const auto* pong = std::get_if<Pong>(&message)) {
     ++stats_.pongs_received;
     if (is_known_peer(from)) {
-      peer_reports_[from] = PeerReport{pong->ring_version, pong->transfers_pending};
+      peer_reports_[from] =
+          PeerReport{pong->ring_version, pong->transfers_pending, pong->hints_held};
     }
   } else if (const auto* gossip = std::get_if<Gossip>(&message)) {
     on_gossip(from, *gossip, now_ms);
@@ -364,6 +371,12 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
 void Node::on_forward_request(const NodeId& from, const ForwardRequest& forward,
                               std::uint64_t now_ms) {
   const ForwardOrigin origin{from, forward.forward_id};
+  if (!forwards_seen_.emplace(from, forward.forward_id).second) return;  // A duplicate.
+  forwards_seen_order_.emplace_back(from, forward.forward_id);
+  if (forwards_seen_order_.size() > 65'536) {
+    forwards_seen_.erase(forwards_seen_order_.front());
+    forwards_seen_order_.pop_front();
+  }
   if (forward.request.op != ClientOp::kGet && ring_) {
     // A forwarded write is never forwarded again: if our ring disagrees with the sender's, say so
     // instead of bouncing the request around.
@@ -403,6 +416,7 @@ void Node::on_tick(std::uint64_t now_ms) {
     run_transfers(now_ms);
   }
   schedule_exchanges(now_ms);
+  reap_tombstones(now_ms);
   for (const NodeId& id : peers()) {
     effects_.push_back(SendEffect{id, Ping{++ping_sequence_, now_ms}});
     ++stats_.pings_sent;

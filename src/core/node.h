@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <set>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -99,6 +101,10 @@ struct NodeConfig {
   // Per exchange step: leaves whose keys are compared, and bytes of objects sent.
   std::size_t anti_entropy_leaves_max = 512;
   std::size_t anti_entropy_bytes_max = 512 * 1024;
+  // A tombstone is removed from storage once anti-entropy has confirmed that every home replica
+  // of its partition agrees (no live version left anywhere), no node holds hints or pending
+  // transfers, and this long has passed since the partition's last local write.
+  std::uint64_t tombstone_grace_ms = 3'600'000;
 
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
@@ -129,6 +135,7 @@ struct NodeStats {
   std::uint64_t ae_exchanges_completed = 0;
   std::uint64_t ae_keys_repaired = 0;  // Local copies changed by what an exchange brought.
   std::uint64_t ae_bytes_sent = 0;     // Hashes, keys and objects sent in exchanges.
+  std::uint64_t tombstones_reaped = 0;
 };
 
 // Anti-entropy on one partition, as this node saw it.
@@ -283,6 +290,7 @@ class Node {
   struct PeerReport {
     std::uint64_t ring_version = 0;
     std::uint64_t transfers_pending = 0;
+    std::uint64_t hints_held = 0;
   };
   struct ForwardOperation {
     Origin origin;
@@ -374,11 +382,17 @@ class Node {
     std::uint32_t partition = 0;
     NodeId peer;
     std::uint64_t deadline_ms = 0;
+    std::uint64_t started_ms = 0;  // When our root was taken.
   };
   Status build_trees();
-  // Keeps the partition's tree in step with a data write (new_object empty: a delete).
+  // Keeps the partition's tree in step with a data write. Objects holding only tombstones have no
+  // entry (they read like an absent key), so pass nullopt for them, and for an absent key.
+  // `old_object` is decoded to tell.
   void note_data_write(std::string_view storage_key, std::optional<std::string_view> old_object,
                        std::optional<std::string_view> new_object);
+  // Anti-entropy found this partition identical with `peer` as of `as_of_ms` (local clock).
+  void confirm_partition(std::uint32_t partition, const NodeId& peer, std::uint64_t as_of_ms);
+  void reap_tombstones(std::uint64_t now_ms);
   void schedule_exchanges(std::uint64_t now_ms);
   void on_anti_entropy(const NodeId& from, const AntiEntropy& message);
   void send_anti_entropy(const NodeId& to, AntiEntropy message);
@@ -405,7 +419,11 @@ class Node {
   ActorId actor_id_ = 0;
   bool started_ = false;
   std::uint64_t next_token_ = 1;
-  std::uint64_t next_operation_id_ = 1;
+  std::uint64_t next_operation_id_ = 1;  // Starts at a random base (see start()).
+  // Forwarded requests recently taken, by (sender, forward id): a duplicated message must not
+  // coordinate the same write twice (it would become two siblings with one value).
+  std::set<std::pair<NodeId, std::uint64_t>> forwards_seen_;
+  std::deque<std::pair<NodeId, std::uint64_t>> forwards_seen_order_;
   std::uint64_t ping_sequence_ = 0;
   std::uint64_t now_ms_ = 0;
   std::uint64_t timer_at_ms_ = 0;  // Earliest timer requested and not yet fired (0: none).
@@ -435,6 +453,9 @@ class Node {
   std::vector<std::uint64_t> last_exchange_ms_;
   std::vector<std::uint64_t> keys_repaired_;
   std::vector<std::uint32_t> exchange_peer_turn_;
+  std::vector<std::uint64_t> last_write_ms_;  // Per partition: the last local data write.
+  std::vector<std::map<NodeId, std::uint64_t>> confirmed_ms_;  // Per partition and peer.
+  std::uint64_t next_reap_ms_ = 0;
   std::map<std::uint64_t, Exchange> exchanges_;  // Initiated here, by exchange id.
   std::uint32_t next_exchange_partition_ = 0;
   std::vector<Effect> effects_;

@@ -27,6 +27,15 @@ std::uint32_t partition_of_storage_key(std::string_view storage_key) {
 // Indices of messages are bounded so a peer cannot make us allocate or scan without limit.
 constexpr std::size_t kIndicesPerMessageMax = 1 << 16;
 
+// A stored object's contribution to its tree: none for an object of tombstones only (it reads
+// like an absent key; keeping it out of the tree lets a replica that reaped it and one that never
+// had the key agree), else its entry hash.
+std::uint64_t tree_entry(std::string_view storage_key, std::string_view bytes) {
+  auto object = VersionedObject::decode(bytes);
+  if (object.is_ok() && object->is_deleted()) return 0;
+  return entry_hash(storage_key, bytes);
+}
+
 }  // namespace
 
 Status Node::build_trees() {
@@ -34,11 +43,14 @@ Status Node::build_trees() {
   last_exchange_ms_.assign(config_.partition_count, 0);
   keys_repaired_.assign(config_.partition_count, 0);
   exchange_peer_turn_.assign(config_.partition_count, 0);
+  // What was written before this start is unknown: confirmations must come after it.
+  last_write_ms_.assign(config_.partition_count, now_ms_);
+  confirmed_ms_.assign(config_.partition_count, {});
   return storage_.scan(storage::Namespace::kData, "", "",
                        [&](std::string_view key, std::string_view value) {
                          const std::uint32_t p = partition_of_storage_key(key);
                          if (key.size() >= 4 && p < config_.partition_count) {
-                           trees_[p].update(key, 0, entry_hash(key, value));
+                           trees_[p].update(key, 0, tree_entry(key, value));
                          }
                          return true;
                        });
@@ -48,8 +60,67 @@ void Node::note_data_write(std::string_view storage_key, std::optional<std::stri
                            std::optional<std::string_view> new_object) {
   const std::uint32_t p = partition_of_storage_key(storage_key);
   if (p >= trees_.size()) return;
-  trees_[p].update(storage_key, old_object ? entry_hash(storage_key, *old_object) : 0,
+  last_write_ms_[p] = now_ms_;
+  trees_[p].update(storage_key, old_object ? tree_entry(storage_key, *old_object) : 0,
                    new_object ? entry_hash(storage_key, *new_object) : 0);
+}
+
+void Node::confirm_partition(std::uint32_t partition, const NodeId& peer, std::uint64_t as_of_ms) {
+  auto& confirmed = confirmed_ms_[partition][peer];
+  confirmed = std::max(confirmed, as_of_ms);
+}
+
+// Tombstone reaping (the "grace period" of Cassandra's gc_grace_seconds, with anti-entropy
+// confirmation as Riak's delete_mode requires primaries). A tombstone is what stops an old value
+// from coming back through a replica, hint or transfer that missed the delete, so it may only go
+// when none can exist: every home replica of the partition was found identical to ours (no live
+// version of a deleted key anywhere) after our last write there, no member holds hints or has
+// transfers pending or runs another ring, and the grace period has passed (messages in flight).
+void Node::reap_tombstones(std::uint64_t now_ms) {
+  if (!config_.anti_entropy || !ring_ || departed() || now_ms < next_reap_ms_) return;
+  next_reap_ms_ = now_ms + config_.anti_entropy_interval_ms;
+  if (!previous_rings_.empty() || hints_held_ != 0 || transfers_pending_ != 0 ||
+      !transfers_.empty()) {
+    return;
+  }
+  for (const NodeId& peer : peers()) {
+    auto report = peer_reports_.find(peer);
+    if (!believes_alive(peer) || report == peer_reports_.end() ||
+        report->second.ring_version != ring_version_ || report->second.transfers_pending != 0 ||
+        report->second.hints_held != 0) {
+      return;
+    }
+  }
+  for (std::uint32_t p = 0; p < config_.partition_count; ++p) {
+    if (now_ms < last_write_ms_[p] + config_.tombstone_grace_ms) continue;
+    const auto home = ring_->preference_list(p, smallest_n());
+    if (std::find(home.begin(), home.end(), config_.node_id) == home.end()) continue;
+    bool confirmed = true;
+    for (const NodeId& peer : home) {
+      if (peer == config_.node_id) continue;
+      auto it = confirmed_ms_[p].find(peer);
+      confirmed = confirmed && it != confirmed_ms_[p].end() && it->second >= last_write_ms_[p];
+    }
+    if (!confirmed) continue;
+    storage::WriteBatch batch;
+    std::uint64_t reaped = 0;
+    (void)storage_.scan(storage::Namespace::kData, storage::partition_prefix(p),
+                        storage::partition_end(p), [&](std::string_view key, std::string_view value) {
+                          auto object = VersionedObject::decode(value);
+                          if (object.is_ok() && object->is_deleted()) {
+                            batch.del(storage::Namespace::kData, key);
+                            ++reaped;
+                          }
+                          return true;
+                        });
+    if (reaped == 0) continue;
+    // Tombstones have no tree entry: the trees do not change, only the partition's write time.
+    last_write_ms_[p] = now_ms;
+    stats_.tombstones_reaped += reaped;
+    const std::uint64_t token = next_token_++;
+    persists_.emplace(token, NothingWaits{});
+    effects_.push_back(PersistEffect{token, std::move(batch)});
+  }
 }
 
 std::vector<PartitionExchange> Node::exchanges() const {
@@ -83,7 +154,7 @@ void Node::schedule_exchanges(std::uint64_t now_ms) {
     if (peers.empty()) continue;
     const NodeId peer = peers[exchange_peer_turn_[p]++ % peers.size()];
     const std::uint64_t id = next_operation_id_++;
-    exchanges_.emplace(id, Exchange{p, peer, now_ms + 4 * config_.request_timeout_ms});
+    exchanges_.emplace(id, Exchange{p, peer, now_ms + 4 * config_.request_timeout_ms, now_ms});
     last_exchange_ms_[p] = now_ms;  // An attempt counts: a failing peer is not retried at once.
     ++stats_.ae_exchanges_started;
     next_exchange_partition_ = (p + 1) % q;
@@ -187,6 +258,9 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
       }
       if (differing.empty()) {
         reply.kind = AntiEntropy::Kind::kDone;
+        reply.level = message.level;
+        // Equal roots: the sender's partition as it was when it started equals ours now.
+        if (message.level == 0) confirm_partition(p, from, now_ms_);
       } else if (message.level == tree.depth()) {
         std::sort(differing.begin(), differing.end());
         if (differing.size() > config_.anti_entropy_leaves_max) {
@@ -302,9 +376,14 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
       }
       break;
     }
-    case AntiEntropy::Kind::kDone:
+    case AntiEntropy::Kind::kDone: {
+      auto it = exchanges_.find(message.exchange_id);
+      if (it != exchanges_.end() && message.level == 0 && it->second.peer == from) {
+        confirm_partition(p, from, it->second.started_ms);
+      }
       finish_exchange(message.exchange_id);
       return;
+    }
   }
   send_anti_entropy(from, std::move(reply));
 }

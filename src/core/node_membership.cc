@@ -394,7 +394,7 @@ bool Node::on_transfer_ack(const NodeId& from, const ReplicaWriteAck& message) {
       !contains(home_replicas(decoded->bucket, decoded->key, bucket_properties(decoded->bucket).n),
                 config_.node_id)) {
     storage::WriteBatch batch;
-    note_data_write(done.storage_key, done.object, std::nullopt);
+    note_data_write(done.storage_key, done.object, std::nullopt);  // Old entry: decoded there.
     batch.del(storage::Namespace::kData, done.storage_key);
     const std::uint64_t token = next_token_++;
     persists_.emplace(token, NothingWaits{});

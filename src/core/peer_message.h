@@ -28,6 +28,7 @@ struct Pong {
   std::uint64_t echoed_sent_at_ms = 0;
   std::uint64_t ring_version = 0;       // Digest of the sender's ring history (0: unknown).
   std::uint64_t transfers_pending = 0;  // Partitions the sender must still hand off.
+  std::uint64_t hints_held = 0;         // Hints the sender holds (tombstones wait for zero).
 };
 
 // Coordinator -> replica: merge `object` (an encoded VersionedObject) into your copy, persist it

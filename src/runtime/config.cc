@@ -111,6 +111,7 @@ Status ServerConfig::validate() const {
   if (anti_entropy_interval_ms < 10 || anti_entropy_interval_ms > 86'400'000) {
     return Status::invalid_argument("anti_entropy_interval_ms must be in [10, 86400000]");
   }
+  if (tombstone_grace_ms < 1000) return Status::invalid_argument("tombstone_grace_ms must be >= 1000");
   if (transfer_bytes_per_s < 4096) {
     return Status::invalid_argument("transfer_bytes_per_s must be >= 4096");
   }
@@ -222,6 +223,8 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
       status = read_bool(node, name, config.anti_entropy);
     } else if (name == "anti_entropy_interval_ms") {
       status = read_integer(node, name, config.anti_entropy_interval_ms);
+    } else if (name == "tombstone_grace_ms") {
+      status = read_integer(node, name, config.tombstone_grace_ms);
     } else if (name == "phi_threshold") {
       const auto value = node.value<double>();
       if (!value) {

@@ -38,6 +38,7 @@ struct ServerConfig {
   double phi_threshold = 8.0;  // Failure detector: suspect a peer once phi reaches this.
   bool anti_entropy = true;    // Merkle-tree exchanges between replicas in the background.
   std::uint64_t anti_entropy_interval_ms = 60'000;  // Per partition, between two exchanges.
+  std::uint64_t tombstone_grace_ms = 3'600'000;     // Before a confirmed tombstone is reaped.
   std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;  // Handoff throttle per node.
   std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
   std::uint32_t request_timeout_ms = 2000;

@@ -244,9 +244,8 @@ Status Server::Impl::open() {
   acceptor_.open(endpoint.protocol(), error);
   if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
   if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
   if (error) return Status::io_error("cannot listen on " + config_.listen + ": " + error.message());
-  port_ = acceptor_.local_endpoint().port();
+  port_ = acceptor_.local_endpoint().port();  // Known now (port 0), announced by gossip below.
 
   storage::EngineOptions options;
   options.engine = config_.engine;
@@ -269,6 +268,7 @@ Status Server::Impl::open() {
   node_config.phi_threshold = config_.phi_threshold;
   node_config.anti_entropy = config_.anti_entropy;
   node_config.anti_entropy_interval_ms = config_.anti_entropy_interval_ms;
+  node_config.tombstone_grace_ms = config_.tombstone_grace_ms;
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
@@ -300,10 +300,13 @@ Status Server::Impl::open() {
     resp_server_ = std::make_unique<RespServer>(io_, *this, config_.value_max_bytes);
     RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
   }
+  // Connections are accepted only from here on: the node exists and the start is logged first.
   spdlog::info("node {} (actor {:016x}) listening on {}:{} engine={} sync={} data_dir={}{}",
                config_.node_id, node_->actor_id(), address->host, port_, config_.engine,
                config_.sync, config_.data_dir,
                node_->dynamic_membership() ? " membership=" + node_->member_state() : "");
+  acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Status::io_error("cannot listen on " + config_.listen + ": " + error.message());
   return Status::ok();
 }
 
@@ -551,6 +554,7 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["ae_exchanges_completed"] = stats.ae_exchanges_completed;
   counters["ae_keys_repaired"] = stats.ae_keys_repaired;
   counters["ae_bytes_sent"] = stats.ae_bytes_sent;
+  counters["tombstones_reaped"] = stats.tombstones_reaped;
   for (const auto& exchange : node_->exchanges()) {
     auto* entry = status->add_anti_entropy();
     entry->set_partition(exchange.partition);

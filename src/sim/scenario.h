@@ -37,6 +37,7 @@ struct ScenarioResult {
   std::uint64_t faults = 0;
   std::uint64_t hints_delivered = 0;
   std::uint64_t keys_handed_off = 0;  // Ownership transfers acknowledged (membership churn).
+  std::uint64_t tombstones_reaped = 0;
   bool workload_done = false;
   Status check;  // Ok when every checker passed.
   std::vector<std::string> trace;
