@@ -222,7 +222,7 @@ TEST_P(EngineConformance, ScanVisitsRangeInAscendingOrder) {
 TEST_P(EngineConformance, ScanStopsWhenVisitorReturnsFalse) {
   WriteBatch batch;
   for (int i = 0; i < 1000; ++i) {
-    char key[8];
+    char key[16];
     std::snprintf(key, sizeof key, "%04d", i);
     batch.put(Namespace::kData, key, "v");
   }
