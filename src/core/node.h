@@ -38,6 +38,7 @@
 #include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
 #include "storage/engine.h"
+#include "storage/storage_key.h"
 
 namespace ringkv::core {
 
@@ -362,6 +363,10 @@ class Node {
   bool is_known_peer(const NodeId& node) const;
   std::uint32_t smallest_n() const;
   bool is_home_partition(std::uint32_t partition) const;  // Home for every bucket's keys.
+  // The home replicas of a stored key this node holds without being one of them (the key must be
+  // handed off to them); empty for its own keys and for keys that do not decode.
+  std::vector<NodeId> handoff_targets(std::string_view storage_key,
+                                      storage::DecodedKey* decoded) const;
   void count_transfers_pending();
   void run_transfers(std::uint64_t now_ms);
   bool on_transfer_ack(const NodeId& from, const ReplicaWriteAck& message);

@@ -16,14 +16,6 @@
 namespace ringkv::core {
 namespace {
 
-std::uint32_t partition_of_storage_key(std::string_view storage_key) {
-  std::uint32_t partition = 0;
-  for (std::size_t i = 0; i < 4 && i < storage_key.size(); ++i) {
-    partition = (partition << 8) | static_cast<unsigned char>(storage_key[i]);
-  }
-  return partition;
-}
-
 // Indices of messages are bounded so a peer cannot make us allocate or scan without limit.
 constexpr std::size_t kIndicesPerMessageMax = 1 << 16;
 
@@ -48,9 +40,9 @@ Status Node::build_trees() {
   confirmed_ms_.assign(config_.partition_count, {});
   return storage_.scan(storage::Namespace::kData, "", "",
                        [&](std::string_view key, std::string_view value) {
-                         const std::uint32_t p = partition_of_storage_key(key);
-                         if (key.size() >= 4 && p < config_.partition_count) {
-                           trees_[p].update(key, 0, tree_entry(key, value));
+                         const auto p = storage::partition_of_prefix(key);
+                         if (p && *p < config_.partition_count) {
+                           trees_[*p].update(key, 0, tree_entry(key, value));
                          }
                          return true;
                        });
@@ -58,8 +50,9 @@ Status Node::build_trees() {
 
 void Node::note_data_write(std::string_view storage_key, std::optional<std::string_view> old_object,
                            std::optional<std::string_view> new_object) {
-  const std::uint32_t p = partition_of_storage_key(storage_key);
-  if (p >= trees_.size()) return;
+  const auto partition = storage::partition_of_prefix(storage_key);
+  if (!partition || *partition >= trees_.size()) return;
+  const std::uint32_t p = *partition;
   last_write_ms_[p] = now_ms_;
   trees_[p].update(storage_key, old_object ? tree_entry(storage_key, *old_object) : 0,
                    new_object ? entry_hash(storage_key, *new_object) : 0);
@@ -84,12 +77,9 @@ void Node::reap_tombstones(std::uint64_t now_ms) {
     return;
   }
   for (const NodeId& peer : peers()) {
-    auto report = peer_reports_.find(peer);
-    if (!believes_alive(peer) || report == peer_reports_.end() ||
-        report->second.ring_version != ring_version_ || report->second.transfers_pending != 0 ||
-        report->second.hints_held != 0) {
-      return;
-    }
+    if (!ready_for_transfer(peer)) return;  // Down, or on another ring.
+    const PeerReport& report = peer_reports_.at(peer);
+    if (report.transfers_pending != 0 || report.hints_held != 0) return;
   }
   for (std::uint32_t p = 0; p < config_.partition_count; ++p) {
     if (now_ms < last_write_ms_[p] + config_.tombstone_grace_ms) continue;
@@ -363,7 +353,7 @@ void Node::on_anti_entropy(const NodeId& from, const AntiEntropy& message) {
       reply.final = true;
       std::size_t bytes = 0;
       for (const std::string& key : message.wanted) {
-        if (key.size() < 4 || partition_of_storage_key(key) != p) continue;
+        if (storage::partition_of_prefix(key) != p) continue;
         auto stored = storage_.get(storage::Namespace::kData, key);
         if (!stored.is_ok() || !stored->has_value()) continue;
         if (bytes + key.size() + (*stored)->size() > config_.anti_entropy_bytes_max &&

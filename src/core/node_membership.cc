@@ -36,10 +36,7 @@ constexpr std::string_view kRebuildPrefix = "rebuild:";
 constexpr std::size_t kRebuildBatchKeys = 64;
 
 std::string rebuild_meta_key(std::uint32_t partition, const NodeId& target) {
-  std::string out(kRebuildPrefix);
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(partition >> shift));
-  out += target;
-  return out;
+  return std::string(kRebuildPrefix) + storage::partition_prefix(partition) + target;
 }
 
 bool contains(const std::vector<NodeId>& nodes, const NodeId& node) {
@@ -291,6 +288,17 @@ bool Node::is_home_partition(std::uint32_t partition) const {
   return contains(ring_->preference_list(partition, smallest_n()), config_.node_id);
 }
 
+std::vector<NodeId> Node::handoff_targets(std::string_view storage_key,
+                                          storage::DecodedKey* decoded_out) const {
+  auto decoded = storage::decode_storage_key(storage_key);
+  if (!decoded.is_ok()) return {};
+  auto home =
+      home_replicas(decoded->bucket, decoded->key, bucket_properties(decoded->bucket).n);
+  if (contains(home, config_.node_id)) return {};
+  if (decoded_out != nullptr) *decoded_out = std::move(decoded).value();
+  return home;
+}
+
 void Node::count_transfers_pending() {
   transfers_pending_ = 0;
   if (!ring_) return;
@@ -299,11 +307,7 @@ void Node::count_transfers_pending() {
     bool foreign = false;
     (void)storage_.scan(storage::Namespace::kData, storage::partition_prefix(p),
                         storage::partition_end(p), [&](std::string_view key, std::string_view) {
-                          auto decoded = storage::decode_storage_key(key);
-                          if (!decoded.is_ok()) return true;
-                          const auto home = home_replicas(
-                              decoded->bucket, decoded->key, bucket_properties(decoded->bucket).n);
-                          foreign = !contains(home, config_.node_id);
+                          foreign = !handoff_targets(key, nullptr).empty();
                           return !foreign;
                         });
     if (foreign) ++transfers_pending_;
@@ -330,11 +334,9 @@ void Node::run_transfers(std::uint64_t now_ms) {
     (void)storage_.scan(
         storage::Namespace::kData, storage::partition_prefix(p), storage::partition_end(p),
         [&](std::string_view key, std::string_view value) {
-          auto decoded = storage::decode_storage_key(key);
-          if (!decoded.is_ok()) return true;
-          const auto home = home_replicas(decoded->bucket, decoded->key,
-                                          bucket_properties(decoded->bucket).n);
-          if (home.empty() || contains(home, config_.node_id)) return true;
+          storage::DecodedKey decoded;
+          const auto home = handoff_targets(key, &decoded);
+          if (home.empty()) return true;
           if (!counted) {
             counted = true;
             ++pending;
@@ -352,7 +354,7 @@ void Node::run_transfers(std::uint64_t now_ms) {
           const std::uint64_t operation_id = next_operation_id_++;
           for (const NodeId& replica : home) {
             effects_.push_back(SendEffect{
-                replica, ReplicaWrite{operation_id, decoded->bucket, decoded->key,
+                replica, ReplicaWrite{operation_id, decoded.bucket, decoded.key,
                                       std::string(value), {}}});
           }
           transfers_.emplace(operation_id,
@@ -388,11 +390,9 @@ bool Node::on_transfer_ack(const NodeId& from, const ReplicaWriteAck& message) {
   TransferSend done = std::move(transfer);
   transfers_.erase(it);
   auto current = storage_.get(storage::Namespace::kData, done.storage_key);
-  auto decoded = storage::decode_storage_key(done.storage_key);
   // Deleted only if unchanged since it was sent and still not ours.
-  if (current.is_ok() && current->has_value() && **current == done.object && decoded.is_ok() &&
-      !contains(home_replicas(decoded->bucket, decoded->key, bucket_properties(decoded->bucket).n),
-                config_.node_id)) {
+  if (current.is_ok() && current->has_value() && **current == done.object &&
+      !handoff_targets(done.storage_key, nullptr).empty()) {
     storage::WriteBatch batch;
     note_data_write(done.storage_key, done.object, std::nullopt);  // Old entry: decoded there.
     batch.del(storage::Namespace::kData, done.storage_key);
@@ -455,18 +455,16 @@ Status Node::load_rebuilds() {
   end.back() = static_cast<char>(end.back() + 1);
   return storage_.scan(storage::Namespace::kMeta, kRebuildPrefix, end,
                        [&](std::string_view key, std::string_view cursor) {
-                         if (key.size() <= kRebuildPrefix.size() + 4) return true;
-                         std::uint32_t partition = 0;
-                         for (std::size_t i = 0; i < 4; ++i) {
-                           partition = (partition << 8) |
-                                       static_cast<unsigned char>(key[kRebuildPrefix.size() + i]);
+                         key.remove_prefix(kRebuildPrefix.size());
+                         const auto partition = storage::partition_of_prefix(key);
+                         if (!partition || *partition >= config_.partition_count ||
+                             key.size() == 4) {
+                           return true;  // Not one of ours: ignored.
                          }
-                         if (partition >= config_.partition_count) return true;
                          RebuildTask task;
                          task.cursor = std::string(cursor);
-                         rebuilds_.emplace(
-                             RebuildKey{partition, NodeId(key.substr(kRebuildPrefix.size() + 4))},
-                             std::move(task));
+                         rebuilds_.emplace(RebuildKey{*partition, NodeId(key.substr(4))},
+                                           std::move(task));
                          return true;
                        });
 }

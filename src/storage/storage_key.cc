@@ -43,9 +43,7 @@ Result<DecodedKey> decode_storage_key(std::string_view storage_key) {
     return Status::corruption("storage key of " + std::to_string(storage_key.size()) +
                               " bytes is shorter than its 6-byte header");
   }
-  const std::uint32_t partition = (read_byte(storage_key, 0) << 24) |
-                                  (read_byte(storage_key, 1) << 16) |
-                                  (read_byte(storage_key, 2) << 8) | read_byte(storage_key, 3);
+  const std::uint32_t partition = *partition_of_prefix(storage_key);
   const std::size_t bucket_size = (read_byte(storage_key, 4) << 8) | read_byte(storage_key, 5);
   const std::string_view rest = storage_key.substr(kPartitionBytes + kBucketLengthBytes);
   if (rest.size() < bucket_size) {
@@ -65,6 +63,12 @@ std::string partition_prefix(std::uint32_t partition) {
   out.reserve(kPartitionBytes);
   append_u32_big_endian(out, partition);
   return out;
+}
+
+std::optional<std::uint32_t> partition_of_prefix(std::string_view key) {
+  if (key.size() < kPartitionBytes) return std::nullopt;
+  return (read_byte(key, 0) << 24) | (read_byte(key, 1) << 16) | (read_byte(key, 2) << 8) |
+         read_byte(key, 3);
 }
 
 std::string partition_end(std::uint32_t partition) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ std::string encode_storage_key(std::uint32_t partition, std::string_view bucket,
 Result<DecodedKey> decode_storage_key(std::string_view storage_key);
 // The 4-byte prefix shared by every key of `partition`.
 std::string partition_prefix(std::uint32_t partition);
+// The partition a key starting with partition_prefix() names, or nullopt if it is too short.
+std::optional<std::uint32_t> partition_of_prefix(std::string_view key);
 // The exclusive upper bound of `partition`'s range ("" for the last partition: scan to the end).
 std::string partition_end(std::uint32_t partition);
 
