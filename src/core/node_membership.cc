@@ -484,8 +484,12 @@ void Node::persist_rebuild(const RebuildKey& key, const RebuildTask* task) {
 
 void Node::run_rebuilds(std::uint64_t now_ms) {
   std::vector<RebuildKey> finished;
-  for (auto& [key, task] : rebuilds_) {
-    const auto& [partition, target] = key;
+  // Plain references, not structured bindings: clang 14 cannot capture those in the lambda below.
+  for (auto& entry : rebuilds_) {
+    const RebuildKey& key = entry.first;
+    RebuildTask& task = entry.second;
+    const std::uint32_t partition = key.first;
+    const NodeId& target = key.second;
     if (!task.waiting.empty()) {
       if (now_ms < task.deadline_ms) continue;
       for (std::uint64_t op : task.waiting) rebuild_ops_.erase(op);  // Resent from the cursor.
