@@ -34,6 +34,7 @@
 #include "core/effects.h"
 #include "core/membership/failure_detector.h"
 #include "core/membership/gossiper.h"
+#include "core/node_config.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
@@ -41,103 +42,6 @@
 #include "storage/storage_key.h"
 
 namespace ringkv::core {
-
-struct NodeConfig {
-  NodeId node_id;
-  // The cluster's membership history (join order decides the ring); every node must be given the
-  // same list. Empty: a cluster of this node alone.
-  std::vector<MembershipEvent> members;
-  std::uint32_t partition_count = 256;  // Q: a power of two, fixed at cluster creation.
-  BucketProperties default_bucket;
-  std::map<std::string, BucketProperties> buckets;  // Overrides per bucket name.
-  std::size_t value_max_bytes = limits::kValueMaxBytesDefault;
-  std::size_t clock_entries_max = limits::kClockEntriesMaxDefault;
-  std::uint64_t tick_interval_ms = 100;
-  std::uint64_t request_timeout_ms = 2000;
-  // Sloppy quorum and hinted handoff (Dynamo section 4.6): writes for a home replica that is
-  // down go to the next healthy node of the preference list, which keeps them as hints.
-  bool hinted_handoff = true;
-  std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Per node; beyond it hints are refused.
-  std::uint64_t hint_delivery_interval_ms = 500;  // Between scans while nothing is in flight.
-  // Hints in flight to their owners at once; when a round is fully acknowledged the next one
-  // starts at once, so delivery streams at the owner's pace.
-  std::size_t hints_per_delivery_max = 512;
-  // Failure detection (phi accrual, Hayashibara et al. 2004) on every message from a peer, pings
-  // included: a peer is treated as down when choosing replicas once phi reaches phi_threshold;
-  // peer_down_after_ms is the silence tolerated beyond the usual interval (the detector's
-  // acceptable pause). It decides who is asked first, never who owns data.
-  std::uint64_t peer_down_after_ms = 2000;
-  double phi_threshold = 8.0;
-
-  // Dynamic membership (DESIGN.md section 5). Non-empty `seeds` turns it on: membership comes from
-  // gossip with the seeds (ids; the host knows their addresses), is persisted in the metadata
-  // namespace and survives restarts, and `members` must be empty. Empty: the static cluster above.
-  std::vector<NodeId> seeds;
-  std::string address;       // This node's "HOST:PORT", announced to the cluster.
-  std::uint32_t weight = 1;  // Partitions claimed relative to other members; fixed at join.
-  // Join by itself (once a seed answered, or, for a seed, after join_grace_ms without hearing
-  // from another seed): nodes started with the same seeds form one cluster. Off: wait for join().
-  bool auto_join = true;
-  std::uint64_t join_grace_ms = 3000;
-  GossipConfig gossip;
-  // Ownership transfer: a node streams the keys it holds but is no longer a home replica of to
-  // their home replicas and deletes each once all of them acknowledged it durable (DESIGN.md
-  // section 5). Bounded in keys in flight and in bytes per second.
-  std::size_t transfer_keys_in_flight_max = 256;
-  std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;
-  std::uint64_t transfer_interval_ms = 500;  // Between scans while nothing is in flight.
-
-  // Read repair after gets (simulations of anti-entropy turn it off).
-  bool read_repair = true;
-  // Merkle-tree anti-entropy (DESIGN.md section 7): every partition this node is a home replica
-  // of is compared with another home replica about every anti_entropy_interval_ms, at most
-  // anti_entropy_exchanges_max exchanges in flight per node.
-  bool anti_entropy = true;
-  std::uint64_t anti_entropy_interval_ms = 60'000;
-  std::size_t anti_entropy_exchanges_max = 2;
-  // Children per tree node; fanout^depth leaves per partition. A small fanout sends fewer hashes
-  // per differing key (bench/antientropy_bench: fanout 4 sent 2.7x the differing bytes, 16 3.2x).
-  std::uint32_t tree_fanout = 4;
-  std::uint32_t tree_depth = 6;
-  // Per exchange step: leaves whose keys are compared, and bytes of objects sent.
-  std::size_t anti_entropy_leaves_max = 512;
-  std::size_t anti_entropy_bytes_max = 512 * 1024;
-  // A tombstone is removed from storage once anti-entropy has confirmed that every home replica
-  // of its partition agrees (no live version left anywhere), no node holds hints or pending
-  // transfers, and this long has passed since the partition's last local write.
-  std::uint64_t tombstone_grace_ms = 3'600'000;
-
-  // Rejects settings the node cannot run with; the message names the setting.
-  Status validate() const;
-};
-
-struct NodeStats {
-  std::uint64_t gets = 0;
-  std::uint64_t puts = 0;
-  std::uint64_t deletes = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t forwarded = 0;
-  std::uint64_t timeouts = 0;
-  std::uint64_t read_repairs = 0;
-  std::uint64_t replica_writes = 0;
-  std::uint64_t pings_sent = 0;
-  std::uint64_t pongs_received = 0;
-  std::uint64_t hints_stored = 0;     // Hint writes accepted for down replicas.
-  std::uint64_t hints_refused = 0;    // Refused because hint_bytes_max was reached.
-  std::uint64_t hints_delivered = 0;  // Acknowledged by their owner and deleted.
-  std::uint64_t stand_in_puts = 0;    // Coordinated here because every home replica was down.
-  std::uint64_t transfer_keys_sent = 0;     // Handoff sends (one per key per round).
-  std::uint64_t transfer_keys_handed_off = 0;  // Acknowledged by every home replica and deleted.
-  std::uint64_t transfer_bytes_handed_off = 0;
-  std::uint64_t rebuild_keys_sent = 0;  // Copies sent to new replicas of a removed member.
-  std::uint64_t rebuilds_done = 0;      // (partition, new replica) streams finished.
-  std::uint64_t ring_changes = 0;
-  std::uint64_t ae_exchanges_started = 0;
-  std::uint64_t ae_exchanges_completed = 0;
-  std::uint64_t ae_keys_repaired = 0;  // Local copies changed by what an exchange brought.
-  std::uint64_t ae_bytes_sent = 0;     // Hashes, keys and objects sent in exchanges.
-  std::uint64_t tombstones_reaped = 0;
-};
 
 // Anti-entropy on one partition, as this node saw it.
 struct PartitionExchange {

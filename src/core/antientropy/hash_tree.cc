@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>

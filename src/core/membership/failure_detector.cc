@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 
 namespace ringkv::core {
 namespace {

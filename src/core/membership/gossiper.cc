@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 
 namespace ringkv::core {
 

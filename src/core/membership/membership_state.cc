@@ -7,7 +7,7 @@
 #include <tuple>
 #include <utility>
 
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 
 namespace ringkv::core {
 namespace {

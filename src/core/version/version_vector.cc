@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "core/varint.h"
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 
 namespace ringkv::core {
 namespace {

@@ -11,7 +11,7 @@
 #include <iterator>
 #include <tuple>
 
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 
 namespace ringkv::core {
 namespace {

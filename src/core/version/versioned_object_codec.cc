@@ -3,7 +3,7 @@
 // the input, checks every invariant the in-memory type relies on, and never reads out of bounds.
 #include "common/limits.h"
 #include "core/varint.h"
-#include "core/version/invariant.h"
+#include "common/invariant.h"
 #include "core/version/versioned_object.h"
 
 namespace ringkv::core {
