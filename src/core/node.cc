@@ -68,7 +68,7 @@ Status Node::start(std::uint64_t now_ms) {
     effects_.push_back(PersistEffect{token, std::move(batch)});
   }
   RINGKV_RETURN_IF_ERROR(load_hint_totals());
-  RINGKV_RETURN_IF_ERROR(build_trees());
+  RINGKV_RETURN_IF_ERROR(anti_entropy_.start(config_, storage_, now_ms_));
   PhiAccrualConfig detector_config;
   detector_config.threshold = config_.phi_threshold;
   detector_config.acceptable_heartbeat_pause_ms = config_.peer_down_after_ms;
@@ -123,7 +123,7 @@ Status Node::validate_request(const ClientRequest& request) const {
   return Status::ok();
 }
 
-bool Node::valid_location(const std::string& bucket, const std::string& key) {
+bool valid_location(const std::string& bucket, const std::string& key) {
   return !bucket.empty() && bucket.size() <= limits::kBucketMaxBytes && !key.empty() &&
          key.size() <= limits::kKeyMaxBytes;
 }
@@ -147,15 +147,26 @@ std::uint64_t Node::persist_object(const std::string& bucket, const std::string&
   std::string bytes = object.encode();
   // The tree needs the old entry: one point read (usually cached: the callers just read it).
   auto old = storage_.get(storage::Namespace::kData, storage_key);
-  note_data_write(storage_key,
-                  old.is_ok() && old->has_value() ? std::optional<std::string_view>(**old)
-                                                  : std::nullopt,
-                  object.is_deleted() ? std::nullopt : std::optional<std::string_view>(bytes));
+  anti_entropy_.note_data_write(
+      storage_key,
+      old.is_ok() && old->has_value() ? std::optional<std::string_view>(**old) : std::nullopt,
+      object.is_deleted() ? std::nullopt : std::optional<std::string_view>(bytes), now_ms_);
   batch.put(storage::Namespace::kData, storage_key, std::move(bytes));
+  return persist(std::move(batch), std::move(purpose));
+}
+
+std::uint64_t Node::persist(storage::WriteBatch batch, PersistPurpose purpose) {
   const std::uint64_t token = next_token_++;
   persists_.emplace(token, std::move(purpose));
   effects_.push_back(PersistEffect{token, std::move(batch)});
   return token;
+}
+
+void Node::Context::erase_data(std::string_view storage_key, std::string_view old_object) {
+  node_.anti_entropy_.note_data_write(storage_key, old_object, std::nullopt, node_.now_ms_);
+  storage::WriteBatch batch;
+  batch.del(storage::Namespace::kData, storage_key);
+  node_.persist(std::move(batch), NothingWaits{});
 }
 
 std::vector<NodeId> Node::home_replicas(const std::string& bucket, const std::string& key,
@@ -276,7 +287,7 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
   } else if (const auto* gossip = std::get_if<Gossip>(&message)) {
     on_gossip(from, *gossip, now_ms);
   } else if (const auto* anti_entropy = std::get_if<AntiEntropy>(&message)) {
-    if (is_known_peer(from)) on_anti_entropy(from, *anti_entropy);
+    if (is_known_peer(from)) anti_entropy_.on_message(context_, from, *anti_entropy);
   } else if (const auto* write = std::get_if<ReplicaWrite>(&message)) {
     on_replica_write(from, *write);
   } else if (const auto* ack = std::get_if<ReplicaWriteAck>(&message)) {
@@ -343,8 +354,7 @@ void Node::on_tick(std::uint64_t now_ms) {
     next_transfer_ms_ = now_ms + config_.transfer_interval_ms;
     run_transfers(now_ms);
   }
-  schedule_exchanges(now_ms);
-  reap_tombstones(now_ms);
+  anti_entropy_.on_tick(context_);
   for (const NodeId& id : peers()) {
     effects_.push_back(SendEffect{id, Ping{++ping_sequence_, now_ms}});
     ++stats_.pings_sent;
@@ -384,11 +394,7 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (transfer.deadline_ms <= now_ms) expired.push_back(id);
   }
   for (std::uint64_t id : expired) transfers_.erase(id);  // Sent again next round.
-  expired.clear();
-  for (const auto& [id, exchange] : exchanges_) {
-    if (exchange.deadline_ms <= now_ms) expired.push_back(id);
-  }
-  for (std::uint64_t id : expired) exchanges_.erase(id);  // Tried again after the interval.
+  anti_entropy_.expire(now_ms);
   expired.clear();
   for (const auto& [id, forward] : forwards_) {
     if (forward.deadline_ms <= now_ms) expired.push_back(id);

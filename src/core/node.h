@@ -29,12 +29,14 @@
 
 #include "common/limits.h"
 #include "common/status.h"
+#include "core/antientropy/anti_entropy_manager.h"
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
 #include "core/effects.h"
 #include "core/membership/failure_detector.h"
 #include "core/membership/gossiper.h"
 #include "core/node_config.h"
+#include "core/node_context.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
@@ -42,13 +44,6 @@
 #include "storage/storage_key.h"
 
 namespace ringkv::core {
-
-// Anti-entropy on one partition, as this node saw it.
-struct PartitionExchange {
-  std::uint32_t partition = 0;
-  std::uint64_t last_exchange_ms = 0;  // Node clock; 0: never.
-  std::uint64_t keys_repaired = 0;
-};
 
 // One member as this node sees it (for `ringkv status`).
 struct MemberView {
@@ -65,6 +60,8 @@ struct MemberView {
 class Node {
  public:
   Node(NodeConfig config, storage::Engine& storage, Random& random);
+  Node(const Node&) = delete;  // Components hold views of it (Context).
+  Node& operator=(const Node&) = delete;
 
   // Builds the ring and loads this storage incarnation's actor id, or creates and persists a new
   // one (a wiped data directory gets a new actor, see version_vector.h). Call once, first.
@@ -108,13 +105,14 @@ class Node {
   std::size_t transfer_keys_in_flight() const { return transfers_.size() + rebuild_ops_.size(); }
   std::size_t rebuilds_pending() const { return rebuilds_.size(); }
   // Anti-entropy: the tree of one partition, and per-partition exchange history.
-  const HashTree& tree(std::uint32_t partition) const { return trees_[partition]; }
-  std::vector<PartitionExchange> exchanges() const;
+  const HashTree& tree(std::uint32_t partition) const { return anti_entropy_.tree(partition); }
+  std::vector<PartitionExchange> exchanges() const { return anti_entropy_.exchanges(); }
   std::uint64_t now_ms() const { return now_ms_; }
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
-           hint_deliveries_.size() + transfers_.size() + rebuild_ops_.size() + exchanges_.size();
+           hint_deliveries_.size() + transfers_.size() + rebuild_ops_.size() +
+           anti_entropy_.exchanges_in_flight();
   }
   // Hints this node holds for other nodes, and their bytes.
   std::uint64_t hints_held() const { return hints_held_; }
@@ -202,25 +200,15 @@ class Node {
     NodeId target;
     std::uint64_t deadline_ms = 0;
   };
-  // What a persist completion means.
-  struct PutLocalDone {
-    std::uint64_t operation_id;
-  };
-  struct ReplicaWriteDone {
-    NodeId coordinator;
-    std::uint64_t operation_id;
-  };
-  struct NothingWaits {};
-  using PersistPurpose = std::variant<PutLocalDone, ReplicaWriteDone, NothingWaits>;
-
   // node.cc: validation, local storage, dispatch, timers.
   Status validate_request(const ClientRequest& request) const;
-  // Peer messages name a bucket and key too; they get the same bounds as client requests.
-  static bool valid_location(const std::string& bucket, const std::string& key);
   std::string storage_key_of(const std::string& bucket, const std::string& key) const;
   Result<VersionedObject> read_local(const std::string& bucket, const std::string& key);
   std::uint64_t persist_object(const std::string& bucket, const std::string& key,
                                const VersionedObject& object, PersistPurpose purpose);
+  std::uint64_t persist(storage::WriteBatch batch, PersistPurpose purpose);
+  // Nothing anywhere could still bring back a deleted value (see NodeContext).
+  bool cluster_quiescent() const;
   std::vector<NodeId> home_replicas(const std::string& bucket, const std::string& key,
                                     std::uint32_t n) const;
   const BucketProperties& bucket_properties(const std::string& bucket) const;
@@ -286,32 +274,6 @@ class Node {
   void previous_owners(const std::string& bucket, const std::string& key, std::uint32_t n,
                        std::vector<NodeId>& replicas) const;
 
-  // node_antientropy.cc: Merkle trees and their exchange.
-  struct Exchange {
-    std::uint32_t partition = 0;
-    NodeId peer;
-    std::uint64_t deadline_ms = 0;
-    std::uint64_t started_ms = 0;  // When our root was taken.
-  };
-  Status build_trees();
-  // Keeps the partition's tree in step with a data write. Objects holding only tombstones have no
-  // entry (they read like an absent key), so pass nullopt for them, and for an absent key.
-  // `old_object` is decoded to tell.
-  void note_data_write(std::string_view storage_key, std::optional<std::string_view> old_object,
-                       std::optional<std::string_view> new_object);
-  // Anti-entropy found this partition identical with `peer` as of `as_of_ms` (local clock).
-  void confirm_partition(std::uint32_t partition, const NodeId& peer, std::uint64_t as_of_ms);
-  void reap_tombstones(std::uint64_t now_ms);
-  void schedule_exchanges(std::uint64_t now_ms);
-  void on_anti_entropy(const NodeId& from, const AntiEntropy& message);
-  void send_anti_entropy(const NodeId& to, AntiEntropy message);
-  void finish_exchange(std::uint64_t exchange_id);
-  // Own (key -> object) under the given leaves of a partition.
-  std::map<std::string, std::string> entries_in_leaves(std::uint32_t partition,
-                                                       const std::vector<std::uint32_t>& leaves);
-  bool merge_repair(std::uint32_t partition, const std::string& storage_key,
-                    const std::string& object);
-
   // node_get.cc: get coordination, the replica side of reads, read repair.
   void coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
                       std::vector<NodeId> replicas, std::uint64_t now_ms);
@@ -358,17 +320,61 @@ class Node {
   std::uint64_t next_transfer_ms_ = 0;
   double transfer_budget_bytes_ = 0;
   std::uint64_t transfer_budget_at_ms_ = 0;
-  std::vector<HashTree> trees_;  // Per partition.
-  std::vector<std::uint64_t> last_exchange_ms_;
-  std::vector<std::uint64_t> keys_repaired_;
-  std::vector<std::uint32_t> exchange_peer_turn_;
-  std::vector<std::uint64_t> last_write_ms_;  // Per partition: the last local data write.
-  std::vector<std::map<NodeId, std::uint64_t>> confirmed_ms_;  // Per partition and peer.
-  std::uint64_t next_reap_ms_ = 0;
-  std::map<std::uint64_t, Exchange> exchanges_;  // Initiated here, by exchange id.
-  std::uint32_t next_exchange_partition_ = 0;
+  AntiEntropyManager anti_entropy_;
   std::vector<Effect> effects_;
   NodeStats stats_;
+
+  // The view components get of this node (node_context.cc).
+  class Context final : public NodeContext {
+   public:
+    explicit Context(Node& node) : node_(node) {}
+    const NodeConfig& config() const override { return node_.config_; }
+    std::uint64_t now_ms() const override { return node_.now_ms_; }
+    storage::Engine& storage() override { return node_.storage_; }
+    NodeStats& stats() override { return node_.stats_; }
+    const Ring* ring() const override { return node_.ring_ ? &*node_.ring_ : nullptr; }
+    bool departed() const override { return node_.departed(); }
+    const BucketProperties& bucket_properties(const std::string& bucket) const override {
+      return node_.bucket_properties(bucket);
+    }
+    std::vector<NodeId> home_replicas(const std::string& bucket, const std::string& key,
+                                      std::uint32_t n) const override {
+      return node_.home_replicas(bucket, key, n);
+    }
+    std::uint32_t smallest_n() const override { return node_.smallest_n(); }
+    bool is_home_partition(std::uint32_t partition) const override {
+      return node_.is_home_partition(partition);
+    }
+    std::vector<NodeId> peers() const override { return node_.peers(); }
+    bool is_known_peer(const NodeId& node) const override { return node_.is_known_peer(node); }
+    bool believes_alive(const NodeId& node) const override { return node_.believes_alive(node); }
+    bool peer_ready(const NodeId& node) const override { return node_.ready_for_transfer(node); }
+    bool cluster_quiescent() const override { return node_.cluster_quiescent(); }
+    std::string storage_key_of(const std::string& bucket, const std::string& key) const override {
+      return node_.storage_key_of(bucket, key);
+    }
+    Result<VersionedObject> read_local(const std::string& bucket,
+                                       const std::string& key) override {
+      return node_.read_local(bucket, key);
+    }
+    void write_object(const std::string& bucket, const std::string& key,
+                      const VersionedObject& object) override {
+      node_.persist_object(bucket, key, object, NothingWaits{});
+    }
+    void erase_data(std::string_view storage_key, std::string_view old_object) override;
+    std::uint64_t next_operation_id() override { return node_.next_operation_id_++; }
+    void send(const NodeId& to, PeerMessage message) override {
+      node_.effects_.push_back(SendEffect{to, std::move(message)});
+    }
+    std::uint64_t persist(storage::WriteBatch batch, PersistPurpose purpose) override {
+      return node_.persist(std::move(batch), std::move(purpose));
+    }
+    void request_timer(std::uint64_t at_ms) override { node_.request_timer(at_ms); }
+
+   private:
+    Node& node_;
+  };
+  Context context_{*this};
 };
 
 }  // namespace ringkv::core

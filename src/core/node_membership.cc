@@ -393,12 +393,7 @@ bool Node::on_transfer_ack(const NodeId& from, const ReplicaWriteAck& message) {
   // Deleted only if unchanged since it was sent and still not ours.
   if (current.is_ok() && current->has_value() && **current == done.object &&
       !handoff_targets(done.storage_key, nullptr).empty()) {
-    storage::WriteBatch batch;
-    note_data_write(done.storage_key, done.object, std::nullopt);  // Old entry: decoded there.
-    batch.del(storage::Namespace::kData, done.storage_key);
-    const std::uint64_t token = next_token_++;
-    persists_.emplace(token, NothingWaits{});
-    effects_.push_back(PersistEffect{token, std::move(batch)});
+    context_.erase_data(done.storage_key, done.object);
     ++stats_.transfer_keys_handed_off;
     stats_.transfer_bytes_handed_off += done.storage_key.size() + done.object.size();
   }
@@ -575,6 +570,19 @@ bool Node::handoff_settled() const {
         report->second.transfers_pending != 0) {
       return false;
     }
+  }
+  return true;
+}
+
+bool Node::cluster_quiescent() const {
+  if (!previous_rings_.empty() || hints_held_ != 0 || transfers_pending_ != 0 ||
+      !transfers_.empty()) {
+    return false;
+  }
+  for (const NodeId& peer : peers()) {
+    if (!ready_for_transfer(peer)) return false;  // Down, or on another ring.
+    const PeerReport& report = peer_reports_.at(peer);
+    if (report.transfers_pending != 0 || report.hints_held != 0) return false;
   }
   return true;
 }
