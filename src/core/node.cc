@@ -67,7 +67,7 @@ Status Node::start(std::uint64_t now_ms) {
     persists_.emplace(token, NothingWaits{});
     effects_.push_back(PersistEffect{token, std::move(batch)});
   }
-  RINGKV_RETURN_IF_ERROR(load_hint_totals());
+  RINGKV_RETURN_IF_ERROR(hints_.start(config_, storage_, now_ms));
   RINGKV_RETURN_IF_ERROR(anti_entropy_.start(config_, storage_, now_ms_));
   PhiAccrualConfig detector_config;
   detector_config.threshold = config_.phi_threshold;
@@ -88,7 +88,6 @@ Status Node::start(std::uint64_t now_ms) {
   }
   count_transfers_pending();
   started_ = true;
-  next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
   request_timer(now_ms + config_.tick_interval_ms);
   return Status::ok();
 }
@@ -277,7 +276,7 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{
         from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfers_pending_,
-                   hints_held_}});
+                   hints_.held()}});
   } else if (const auto* pong = std::get_if<Pong>(&message)) {
     ++stats_.pongs_received;
     if (is_known_peer(from)) {
@@ -345,10 +344,7 @@ void Node::on_tick(std::uint64_t now_ms) {
   if (timer_at_ms_ != 0 && now_ms < timer_at_ms_) return;  // A stale timer; ours is later.
   timer_at_ms_ = 0;
   expire_operations(now_ms);
-  if (now_ms >= next_hint_delivery_ms_) {
-    next_hint_delivery_ms_ = now_ms + config_.hint_delivery_interval_ms;
-    deliver_hints(now_ms);
-  }
+  hints_.on_tick(context_);
   if (gossiper_) membership_tick(now_ms);
   if (now_ms >= next_transfer_ms_) {
     next_transfer_ms_ = now_ms + config_.transfer_interval_ms;
@@ -384,11 +380,7 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (get.deadline_ms <= now_ms) expired.push_back(id);
   }
   for (std::uint64_t id : expired) settle_get(id, /*final=*/true);
-  expired.clear();
-  for (const auto& [id, delivery] : hint_deliveries_) {
-    if (delivery.deadline_ms <= now_ms) expired.push_back(id);
-  }
-  for (std::uint64_t id : expired) hint_deliveries_.erase(id);  // Sent again next round.
+  hints_.expire(now_ms);
   expired.clear();
   for (const auto& [id, transfer] : transfers_) {
     if (transfer.deadline_ms <= now_ms) expired.push_back(id);

@@ -33,6 +33,7 @@
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
 #include "core/effects.h"
+#include "core/handoff/hint_store.h"
 #include "core/membership/failure_detector.h"
 #include "core/membership/gossiper.h"
 #include "core/node_config.h"
@@ -111,12 +112,12 @@ class Node {
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
-           hint_deliveries_.size() + transfers_.size() + rebuild_ops_.size() +
+           hints_.deliveries_in_flight() + transfers_.size() + rebuild_ops_.size() +
            anti_entropy_.exchanges_in_flight();
   }
   // Hints this node holds for other nodes, and their bytes.
-  std::uint64_t hints_held() const { return hints_held_; }
-  std::uint64_t hint_bytes() const { return hint_bytes_; }
+  std::uint64_t hints_held() const { return hints_.held(); }
+  std::uint64_t hint_bytes() const { return hints_.bytes(); }
   // Whether this node currently believes `node` is up (local view, see peer_down_after_ms).
   bool believes_alive(const NodeId& node) const;
 
@@ -164,13 +165,6 @@ class Node {
     bool replied = false;
     VersionedObject merged;
     std::size_t home_count = 0;  // replicas[0, home_count) are home; the rest previous owners.
-  };
-  // A hint sent to its owner, deleted once the owner acknowledged it durable.
-  struct HintDelivery {
-    NodeId owner;
-    std::string hint_key;
-    std::string object;  // As sent: a hint rewritten meanwhile is kept for the next round.
-    std::uint64_t deadline_ms = 0;
   };
   // A key handed off to its home replicas, deleted here once all of them acknowledged it.
   struct TransferSend {
@@ -236,12 +230,6 @@ class Node {
   std::vector<ReplicaTarget> write_targets(const std::string& bucket, const std::string& key,
                                            const std::vector<NodeId>& home) const;
 
-  // node_hints.cc: hints kept for down replicas and their delivery.
-  void store_hint(const NodeId& from, const ReplicaWrite& message);
-  void deliver_hints(std::uint64_t now_ms);
-  bool on_hint_delivered(const NodeId& from, const ReplicaWriteAck& message);
-  Status load_hint_totals();
-
   // node_membership.cc: gossip, the ring it drives, persistence, ownership transfer.
   Status start_membership(std::uint64_t now_ms);
   void on_gossip(const NodeId& from, const Gossip& message, std::uint64_t now_ms);
@@ -302,11 +290,7 @@ class Node {
   std::map<std::uint64_t, PutOperation> puts_;                  // By operation id.
   std::map<std::uint64_t, GetOperation> gets_;
   std::map<std::uint64_t, ForwardOperation> forwards_;
-  std::map<std::uint64_t, HintDelivery> hint_deliveries_;  // By operation id.
   std::optional<PhiAccrualDetector> detector_;
-  std::uint64_t next_hint_delivery_ms_ = 0;
-  std::uint64_t hints_held_ = 0;
-  std::uint64_t hint_bytes_ = 0;
   std::optional<Gossiper> gossiper_;
   std::uint64_t membership_changes_seen_ = 0;
   std::uint64_t membership_started_ms_ = 0;
@@ -320,6 +304,7 @@ class Node {
   std::uint64_t next_transfer_ms_ = 0;
   double transfer_budget_bytes_ = 0;
   std::uint64_t transfer_budget_at_ms_ = 0;
+  HintStore hints_;
   AntiEntropyManager anti_entropy_;
   std::vector<Effect> effects_;
   NodeStats stats_;

@@ -575,7 +575,7 @@ bool Node::handoff_settled() const {
 }
 
 bool Node::cluster_quiescent() const {
-  if (!previous_rings_.empty() || hints_held_ != 0 || transfers_pending_ != 0 ||
+  if (!previous_rings_.empty() || hints_.held() != 0 || transfers_pending_ != 0 ||
       !transfers_.empty()) {
     return false;
   }

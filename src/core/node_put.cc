@@ -142,7 +142,7 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
 void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message) {
   auto it = puts_.find(message.operation_id);
   if (it == puts_.end()) {
-    if (!on_hint_delivered(from, message)) on_transfer_ack(from, message);
+    if (!hints_.on_ack(context_, from, message)) on_transfer_ack(from, message);
     return;  // Otherwise late: the operation is settled.
   }
   PutOperation& put = it->second;
@@ -185,7 +185,7 @@ void Node::settle_put(std::uint64_t operation_id) {
 void Node::on_replica_write(const NodeId& from, const ReplicaWrite& message) {
   ++stats_.replica_writes;
   if (!message.hint_for.empty() && message.hint_for != config_.node_id) {
-    store_hint(from, message);
+    hints_.store(context_, from, message);
     return;
   }
   // Peer input is validated like client input: a bad object is refused, never stored.

@@ -1,0 +1,156 @@
+#include "core/handoff/hint_store.h"
+
+#include <cassert>
+#include <set>
+
+#include "storage/storage_key.h"
+
+namespace ringkv::core {
+namespace {
+
+std::string encode_hint_key(const NodeId& owner, std::string_view storage_key) {
+  assert(owner.size() <= 255);
+  std::string out;
+  out.push_back(static_cast<char>(owner.size()));
+  out += owner;
+  out += storage_key;
+  return out;
+}
+
+bool decode_hint_key(std::string_view hint_key, NodeId& owner, std::string_view& storage_key) {
+  if (hint_key.empty()) return false;
+  const std::size_t length = static_cast<unsigned char>(hint_key[0]);
+  if (hint_key.size() < 1 + length) return false;
+  owner.assign(hint_key.substr(1, length));
+  storage_key = hint_key.substr(1 + length);
+  return true;
+}
+
+}  // namespace
+
+Status HintStore::start(const NodeConfig& config, storage::Engine& storage,
+                        std::uint64_t now_ms) {
+  hints_held_ = 0;
+  hint_bytes_ = 0;
+  next_delivery_ms_ = now_ms + config.hint_delivery_interval_ms;
+  return storage.scan(storage::Namespace::kHints, "", "",
+                      [&](std::string_view key, std::string_view value) {
+                        ++hints_held_;
+                        hint_bytes_ += key.size() + value.size();
+                        return true;
+                      });
+}
+
+void HintStore::store(NodeContext& node, const NodeId& from, const ReplicaWrite& message) {
+  auto reply_error = [&](Status status) {
+    if (message.operation_id != 0) {
+      node.send(from, ReplicaWriteAck{message.operation_id, std::move(status)});
+    }
+  };
+  if (!valid_location(message.bucket, message.key) || message.hint_for.size() > 255) {
+    reply_error(Status::invalid_argument("hint with an invalid bucket, key or owner"));
+    return;
+  }
+  auto incoming = VersionedObject::decode(message.object);
+  if (!incoming.is_ok()) {
+    reply_error(incoming.status());
+    return;
+  }
+  const std::string hint_key =
+      encode_hint_key(message.hint_for, node.storage_key_of(message.bucket, message.key));
+  auto stored = node.storage().get(storage::Namespace::kHints, hint_key);
+  if (!stored.is_ok()) {
+    reply_error(stored.status());
+    return;
+  }
+  VersionedObject hint;
+  std::size_t old_bytes = 0;
+  if (stored->has_value()) {
+    auto existing = VersionedObject::decode(**stored);
+    if (existing.is_ok()) hint = std::move(existing).value();
+    old_bytes = hint_key.size() + (*stored)->size();
+  }
+  hint.merge_from(*incoming);
+  std::string bytes = hint.encode();
+  const std::uint64_t new_total = hint_bytes_ - old_bytes + hint_key.size() + bytes.size();
+  const NodeConfig& config = node.config();
+  if (new_total > config.hint_bytes_max) {
+    ++node.stats().hints_refused;
+    reply_error(Status::unavailable("hint storage on " + config.node_id + " is full: " +
+                                    std::to_string(hint_bytes_) +
+                                    " bytes held, limit hint_bytes_max is " +
+                                    std::to_string(config.hint_bytes_max)));
+    return;
+  }
+  hint_bytes_ = new_total;
+  if (old_bytes == 0) ++hints_held_;
+  ++node.stats().hints_stored;
+  storage::WriteBatch batch;
+  batch.put(storage::Namespace::kHints, hint_key, bytes);
+  if (message.operation_id == 0) {
+    node.persist(std::move(batch), NothingWaits{});
+  } else {
+    node.persist(std::move(batch), ReplicaWriteDone{from, message.operation_id});
+  }
+}
+
+void HintStore::on_tick(NodeContext& node) {
+  if (node.now_ms() < next_delivery_ms_) return;
+  next_delivery_ms_ = node.now_ms() + node.config().hint_delivery_interval_ms;
+  deliver(node);
+}
+
+void HintStore::deliver(NodeContext& node) {
+  if (hints_held_ == 0) return;
+  const std::uint64_t now_ms = node.now_ms();
+  std::set<std::string> in_flight;
+  for (const auto& [id, delivery] : deliveries_) in_flight.insert(delivery.hint_key);
+  std::size_t sent = 0;
+  const Status status = node.storage().scan(
+      storage::Namespace::kHints, "", "", [&](std::string_view hint_key, std::string_view value) {
+        NodeId owner;
+        std::string_view storage_key;
+        if (!decode_hint_key(hint_key, owner, storage_key)) return true;
+        if (!node.believes_alive(owner) || in_flight.contains(std::string(hint_key))) return true;
+        auto decoded = storage::decode_storage_key(storage_key);
+        if (!decoded.is_ok()) return true;
+        const std::uint64_t operation_id = node.next_operation_id();
+        deliveries_.emplace(operation_id,
+                            Delivery{owner, std::string(hint_key), std::string(value),
+                                     now_ms + node.config().request_timeout_ms});
+        node.send(owner, ReplicaWrite{operation_id, decoded->bucket, decoded->key,
+                                      std::string(value), {}});
+        return ++sent < node.config().hints_per_delivery_max;
+      });
+  (void)status;  // A failed scan is retried next round.
+  if (sent > 0) node.request_timer(now_ms + node.config().request_timeout_ms);
+}
+
+bool HintStore::on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message) {
+  auto it = deliveries_.find(message.operation_id);
+  if (it == deliveries_.end() || it->second.owner != from) return false;
+  Delivery delivery = std::move(it->second);
+  deliveries_.erase(it);
+  if (!message.status.is_ok()) return true;  // Kept; sent again next round.
+  auto current = node.storage().get(storage::Namespace::kHints, delivery.hint_key);
+  // A hint that changed since it was sent carries news the owner has not acknowledged yet.
+  if (!current.is_ok() || !current->has_value() || **current != delivery.object) return true;
+  storage::WriteBatch batch;
+  batch.del(storage::Namespace::kHints, delivery.hint_key);
+  node.persist(std::move(batch), NothingWaits{});
+  --hints_held_;
+  hint_bytes_ -= delivery.hint_key.size() + delivery.object.size();
+  ++node.stats().hints_delivered;
+  if (deliveries_.empty() && hints_held_ > 0) {
+    // The owner keeps up: stream the next round now rather than after the interval.
+    next_delivery_ms_ = node.now_ms();
+    node.request_timer(node.now_ms());
+  }
+  return true;
+}
+
+void HintStore::expire(std::uint64_t now_ms) {
+  std::erase_if(deliveries_, [&](const auto& entry) { return entry.second.deadline_ms <= now_ms; });
+}
+
+}  // namespace ringkv::core

@@ -1,0 +1,56 @@
+// HintStore: hinted handoff's fallback side, one component of the node (Dynamo paper section
+// 4.6). A fallback node keeps writes meant for a home replica that is down in its hints
+// namespace, keyed by the intended owner, and hands them back when the owner answers again. A
+// hint is deleted only after the owner acknowledged it durable and only if it did not change
+// since it was sent; hint storage per node is bounded by hint_bytes_max.
+//
+// Hint key: owner id length (1 byte), owner id, then the data storage key, so the hints for one
+// owner are one range, in partition order.
+// Thread-safety: none; owned by one Node.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "core/node_context.h"
+
+namespace ringkv::core {
+
+class HintStore {
+ public:
+  // Counts the hints a previous incarnation left; the first delivery round is one interval away.
+  Status start(const NodeConfig& config, storage::Engine& storage, std::uint64_t now_ms);
+
+  // A coordinator asks this node to keep `message` for message.hint_for.
+  void store(NodeContext& node, const NodeId& from, const ReplicaWrite& message);
+  // Delivers hints to owners believed up, when a round is due.
+  void on_tick(NodeContext& node);
+  // The owner's answer to a delivery; false when `message` is not about a hint delivery.
+  bool on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
+  // Forgets deliveries past their deadline (sent again next round).
+  void expire(std::uint64_t now_ms);
+
+  std::uint64_t held() const { return hints_held_; }
+  std::uint64_t bytes() const { return hint_bytes_; }
+  std::size_t deliveries_in_flight() const { return deliveries_.size(); }
+
+ private:
+  // A hint sent to its owner, deleted once the owner acknowledged it durable.
+  struct Delivery {
+    NodeId owner;
+    std::string hint_key;
+    std::string object;  // As sent: a hint rewritten meanwhile is kept for the next round.
+    std::uint64_t deadline_ms = 0;
+  };
+
+  void deliver(NodeContext& node);
+
+  std::map<std::uint64_t, Delivery> deliveries_;  // By operation id.
+  std::uint64_t next_delivery_ms_ = 0;
+  std::uint64_t hints_held_ = 0;
+  std::uint64_t hint_bytes_ = 0;
+};
+
+}  // namespace ringkv::core
