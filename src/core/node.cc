@@ -86,7 +86,7 @@ Status Node::start(std::uint64_t now_ms) {
   } else {
     RINGKV_RETURN_IF_ERROR(start_membership(now_ms));
   }
-  count_transfers_pending();
+  transfer_.count_pending(context_);
   started_ = true;
   request_timer(now_ms + config_.tick_interval_ms);
   return Status::ok();
@@ -275,7 +275,7 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
   if (is_known_peer(from)) detector_->heartbeat(from, now_ms);
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{
-        from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfers_pending_,
+        from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfer_.pending(),
                    hints_.held()}});
   } else if (const auto* pong = std::get_if<Pong>(&message)) {
     ++stats_.pongs_received;
@@ -346,10 +346,7 @@ void Node::on_tick(std::uint64_t now_ms) {
   expire_operations(now_ms);
   hints_.on_tick(context_);
   if (gossiper_) membership_tick(now_ms);
-  if (now_ms >= next_transfer_ms_) {
-    next_transfer_ms_ = now_ms + config_.transfer_interval_ms;
-    run_transfers(now_ms);
-  }
+  transfer_.on_tick(context_);
   anti_entropy_.on_tick(context_);
   for (const NodeId& id : peers()) {
     effects_.push_back(SendEffect{id, Ping{++ping_sequence_, now_ms}});
@@ -381,11 +378,7 @@ void Node::expire_operations(std::uint64_t now_ms) {
   }
   for (std::uint64_t id : expired) settle_get(id, /*final=*/true);
   hints_.expire(now_ms);
-  expired.clear();
-  for (const auto& [id, transfer] : transfers_) {
-    if (transfer.deadline_ms <= now_ms) expired.push_back(id);
-  }
-  for (std::uint64_t id : expired) transfers_.erase(id);  // Sent again next round.
+  transfer_.expire(now_ms);
   anti_entropy_.expire(now_ms);
   expired.clear();
   for (const auto& [id, forward] : forwards_) {

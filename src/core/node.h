@@ -34,6 +34,7 @@
 #include "core/bucket.h"
 #include "core/effects.h"
 #include "core/handoff/hint_store.h"
+#include "core/handoff/ownership_transfer.h"
 #include "core/membership/failure_detector.h"
 #include "core/membership/gossiper.h"
 #include "core/node_config.h"
@@ -102,9 +103,9 @@ class Node {
   std::vector<MemberView> members() const;
   // Partitions holding keys this node is not a home replica of (to hand off), and the keys
   // currently in flight to their new owners.
-  std::uint64_t transfers_pending() const { return transfers_pending_; }
-  std::size_t transfer_keys_in_flight() const { return transfers_.size() + rebuild_ops_.size(); }
-  std::size_t rebuilds_pending() const { return rebuilds_.size(); }
+  std::uint64_t transfers_pending() const { return transfer_.pending(); }
+  std::size_t transfer_keys_in_flight() const { return transfer_.keys_in_flight(); }
+  std::size_t rebuilds_pending() const { return transfer_.rebuilds_pending(); }
   // Anti-entropy: the tree of one partition, and per-partition exchange history.
   const HashTree& tree(std::uint32_t partition) const { return anti_entropy_.tree(partition); }
   std::vector<PartitionExchange> exchanges() const { return anti_entropy_.exchanges(); }
@@ -112,7 +113,7 @@ class Node {
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
-           hints_.deliveries_in_flight() + transfers_.size() + rebuild_ops_.size() +
+           hints_.deliveries_in_flight() + transfer_.keys_in_flight() +
            anti_entropy_.exchanges_in_flight();
   }
   // Hints this node holds for other nodes, and their bytes.
@@ -166,23 +167,6 @@ class Node {
     VersionedObject merged;
     std::size_t home_count = 0;  // replicas[0, home_count) are home; the rest previous owners.
   };
-  // A key handed off to its home replicas, deleted here once all of them acknowledged it.
-  struct TransferSend {
-    std::string storage_key;
-    std::string object;  // As sent.
-    std::vector<NodeId> waiting;
-    std::uint64_t deadline_ms = 0;
-  };
-  // Rebuilding a removed member's replicas: this node streams partition `partition` to `target`,
-  // a new home replica, in key order from `cursor` (the last key acknowledged; persisted, so the
-  // stream resumes there after a restart).
-  struct RebuildTask {
-    std::string cursor;
-    std::vector<std::uint64_t> waiting;  // Operation ids of the batch in flight.
-    std::string batch_last_key;
-    std::uint64_t deadline_ms = 0;
-  };
-  using RebuildKey = std::pair<std::uint32_t, NodeId>;  // (partition, target)
   // What a peer last said in a pong.
   struct PeerReport {
     std::uint64_t ring_version = 0;
@@ -243,19 +227,6 @@ class Node {
   bool is_known_peer(const NodeId& node) const;
   std::uint32_t smallest_n() const;
   bool is_home_partition(std::uint32_t partition) const;  // Home for every bucket's keys.
-  // The home replicas of a stored key this node holds without being one of them (the key must be
-  // handed off to them); empty for its own keys and for keys that do not decode.
-  std::vector<NodeId> handoff_targets(std::string_view storage_key,
-                                      storage::DecodedKey* decoded) const;
-  void count_transfers_pending();
-  void run_transfers(std::uint64_t now_ms);
-  bool on_transfer_ack(const NodeId& from, const ReplicaWriteAck& message);
-  // Rebuilds after a removal (see node_membership.cc).
-  void plan_rebuilds(const Ring& old_ring, const Ring& new_ring);
-  Status load_rebuilds();
-  void persist_rebuild(const RebuildKey& key, const RebuildTask* task);  // null: done, delete.
-  void run_rebuilds(std::uint64_t now_ms);
-  bool on_rebuild_ack(const NodeId& from, const ReplicaWriteAck& message);
   bool handoff_settled() const;
   // Alive and, as its last pong said, running the same ring as this node.
   bool ready_for_transfer(const NodeId& node) const;
@@ -297,14 +268,8 @@ class Node {
   std::uint64_t ring_version_ = 0;
   std::vector<Ring> previous_rings_;  // Oldest first; dropped once the handoff settled.
   std::map<NodeId, PeerReport> peer_reports_;
-  std::map<std::uint64_t, TransferSend> transfers_;  // By operation id.
-  std::uint64_t transfers_pending_ = 0;
-  std::map<RebuildKey, RebuildTask> rebuilds_;
-  std::map<std::uint64_t, RebuildKey> rebuild_ops_;  // Operation id -> its task.
-  std::uint64_t next_transfer_ms_ = 0;
-  double transfer_budget_bytes_ = 0;
-  std::uint64_t transfer_budget_at_ms_ = 0;
   HintStore hints_;
+  OwnershipTransfer transfer_;
   AntiEntropyManager anti_entropy_;
   std::vector<Effect> effects_;
   NodeStats stats_;

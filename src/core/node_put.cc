@@ -142,7 +142,7 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
 void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message) {
   auto it = puts_.find(message.operation_id);
   if (it == puts_.end()) {
-    if (!hints_.on_ack(context_, from, message)) on_transfer_ack(from, message);
+    if (!hints_.on_ack(context_, from, message)) transfer_.on_ack(context_, from, message);
     return;  // Otherwise late: the operation is settled.
   }
   PutOperation& put = it->second;
