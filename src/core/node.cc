@@ -365,8 +365,8 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (!put.replied) {
       ++stats_.timeouts;
       fail(put.origin, Status::unavailable(
-                           "only " + std::to_string(put.acks) + " of the w=" +
-                           std::to_string(put.quorum.w) +
+                           "only " + std::to_string(put.answers.acks()) + " of the w=" +
+                           std::to_string(put.answers.quorum().w) +
                            " required replicas acknowledged the write within " +
                            std::to_string(config_.request_timeout_ms) + " ms"));
     }

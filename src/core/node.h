@@ -32,6 +32,8 @@
 #include "core/antientropy/anti_entropy_manager.h"
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
+#include "core/coordination/get_quorum.h"
+#include "core/coordination/put_quorum.h"
 #include "core/effects.h"
 #include "core/handoff/hint_store.h"
 #include "core/handoff/ownership_transfer.h"
@@ -143,12 +145,7 @@ class Node {
     std::string bucket, key;
     std::string object;  // The new version, encoded.
     std::vector<ReplicaTarget> replicas;  // Targets other than this node.
-    Quorum quorum;
-    std::uint32_t acks = 0;
-    std::uint32_t home_acks = 0;  // Acknowledgements from home replicas (this node included).
-    bool coordinator_is_home = true;
-    std::uint32_t failures = 0;
-    std::uint32_t home_failures = 0;
+    PutQuorum answers;  // This node and `replicas`, one answer each.
     Status last_error;
     std::uint64_t deadline_ms = 0;
     bool replied = false;
@@ -156,16 +153,12 @@ class Node {
   struct GetOperation {
     Origin origin;
     std::string bucket, key;
-    std::vector<NodeId> replicas;  // All home replicas asked (this node included if home).
-    Quorum quorum;
+    GetQuorum answers;  // Home replicas, then previous owners, one answer each.
     std::map<NodeId, VersionedObject> objects;  // Successful replies.
-    std::vector<NodeId> answered_in_order;
-    std::uint32_t failures = 0;
     Status last_error;
     std::uint64_t deadline_ms = 0;
     bool replied = false;
     VersionedObject merged;
-    std::size_t home_count = 0;  // replicas[0, home_count) are home; the rest previous owners.
   };
   // What a peer last said in a pong.
   struct PeerReport {

@@ -13,19 +13,18 @@ void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quo
                           std::vector<NodeId> replicas, std::uint64_t now_ms) {
   const std::uint64_t operation_id = next_operation_id_++;
   GetOperation get;
-  get.home_count = replicas.size();
+  const std::size_t home_count = replicas.size();
   // While partitions change owner, their previous owners still hold the data: ask them too.
   previous_owners(request.bucket, request.key, quorum.n, replicas);
   get.origin = std::move(origin);
   get.bucket = request.bucket;
   get.key = request.key;
-  get.replicas = std::move(replicas);
-  get.quorum = quorum;
+  get.answers = GetQuorum(quorum, std::move(replicas), home_count);
   get.deadline_ms = deadline_for(request, now_ms);
   request_timer(get.deadline_ms);
-  const bool local = std::find(get.replicas.begin(), get.replicas.end(), config_.node_id) !=
-                     get.replicas.end();
-  for (const NodeId& replica : get.replicas) {
+  const auto& asked = get.answers.asked();
+  const bool local = std::find(asked.begin(), asked.end(), config_.node_id) != asked.end();
+  for (const NodeId& replica : asked) {
     if (replica != config_.node_id) {
       effects_.push_back(SendEffect{replica, ReplicaRead{operation_id, get.bucket, get.key}});
     }
@@ -66,16 +65,12 @@ void Node::on_replica_read_reply(const NodeId& from, const ReplicaReadReply& mes
 void Node::record_read(std::uint64_t operation_id, const NodeId& replica,
                        Result<VersionedObject> object) {
   GetOperation& get = gets_.at(operation_id);
-  const bool asked = std::find(get.replicas.begin(), get.replicas.end(), replica) != get.replicas.end();
-  const bool duplicate = std::find(get.answered_in_order.begin(), get.answered_in_order.end(),
-                                   replica) != get.answered_in_order.end();
-  if (!asked || duplicate) return;  // Duplicated or unexpected messages change nothing.
-  get.answered_in_order.push_back(replica);
+  // Duplicated or unexpected messages change nothing.
+  if (!get.answers.record(replica, object.is_ok())) return;
   if (object.is_ok()) {
     get.merged.merge_from(*object);
     get.objects.emplace(replica, std::move(object).value());
   } else {
-    ++get.failures;
     get.last_error = object.status();
   }
   settle_get(operation_id, /*final=*/false);
@@ -83,25 +78,15 @@ void Node::record_read(std::uint64_t operation_id, const NodeId& replica,
 
 void Node::settle_get(std::uint64_t operation_id, bool final) {
   GetOperation& get = gets_.at(operation_id);
-  const auto replies = static_cast<std::uint32_t>(get.objects.size());
-  const auto total = static_cast<std::uint32_t>(get.replicas.size());
-  // pr: replies that must come from home replicas (previous owners asked during a handoff do
-  // not count towards it).
-  const auto home_end = get.replicas.begin() + static_cast<std::ptrdiff_t>(get.home_count);
-  std::uint32_t home_replies = 0, home_failures = 0;
-  for (const NodeId& id : get.answered_in_order) {
-    if (std::find(get.replicas.begin(), home_end, id) == home_end) continue;
-    ++(get.objects.contains(id) ? home_replies : home_failures);
-  }
-  const bool home_hopeless =
-      static_cast<std::uint32_t>(get.home_count) - home_failures < get.quorum.pr;
-  if (!get.replied && replies >= get.quorum.r && home_replies >= get.quorum.pr) {
+  const GetQuorum& answers = get.answers;
+  const QuorumOutcome outcome = answers.outcome();
+  if (!get.replied && outcome == QuorumOutcome::kMet) {
     get.replied = true;
     ClientReply reply;
     reply.values = get.merged.live_values();
     // The first replica to answer is the one to coordinate the next write (read-your-writes).
     NodeId fastest;
-    for (const NodeId& id : get.answered_in_order) {
+    for (const NodeId& id : answers.answered_in_order()) {
       if (get.objects.contains(id)) {
         fastest = id;
         break;
@@ -109,33 +94,34 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
     }
     reply.context = encode_context(ReadContext{get.merged.context(), fastest});
     finish(get.origin, std::move(reply));
-  } else if (!get.replied &&
-             (final || total - get.failures < get.quorum.r || home_hopeless)) {
+  } else if (!get.replied && (final || outcome == QuorumOutcome::kHopeless)) {
     get.replied = true;
     ++stats_.timeouts;
+    const Quorum& quorum = answers.quorum();
+    // pr: replies that must come from home replicas (previous owners asked during a handoff do
+    // not count towards it).
     std::string message =
-        replies >= get.quorum.r
-            ? "only " + std::to_string(home_replies) + " of the pr=" +
-                  std::to_string(get.quorum.pr) + " required home replicas answered"
-            : "only " + std::to_string(replies) + " of the r=" + std::to_string(get.quorum.r) +
-                  " required replicas answered";
+        answers.replies() >= quorum.r
+            ? "only " + std::to_string(answers.home_replies()) + " of the pr=" +
+                  std::to_string(quorum.pr) + " required home replicas answered"
+            : "only " + std::to_string(answers.replies()) + " of the r=" +
+                  std::to_string(quorum.r) + " required replicas answered";
     message += final ? " within " + std::to_string(config_.request_timeout_ms) + " ms"
                      : "; last error: " + get.last_error.to_string();
     fail(get.origin, Status::unavailable(message));
   }
-  if (final || get.answered_in_order.size() == total) {
-    if (get.replied && replies > 0 && config_.read_repair) read_repair(get);
+  if (final || answers.all_answered()) {
+    if (get.replied && answers.replies() > 0 && config_.read_repair) read_repair(get);
     gets_.erase(operation_id);
   }
 }
 
 void Node::read_repair(const GetOperation& operation) {
   if (operation.merged.empty()) return;
-  const auto home_end = operation.replicas.begin() + static_cast<std::ptrdiff_t>(operation.home_count);
   for (const auto& [replica, object] : operation.objects) {
     if (object == operation.merged) continue;
     // Previous owners hand their copies off; repairing them would only send them back again.
-    if (std::find(operation.replicas.begin(), home_end, replica) == home_end) continue;
+    if (!operation.answers.is_home(replica)) continue;
     ++stats_.read_repairs;
     if (replica == config_.node_id) {
       // Merge into the current local copy: it may have changed since it was read.

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "common/invariant.h"
+
 #include "core/key_position.h"
 #include "core/node.h"
 #include "core/version/context.h"
@@ -111,8 +113,11 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   put.key = request.key;
   put.object = object->encode();
   put.replicas = write_targets(request.bucket, request.key, replicas);
-  put.coordinator_is_home = home;
-  put.quorum = quorum;
+  std::vector<PutQuorum::Target> targets{{config_.node_id, home}};
+  for (const ReplicaTarget& target : put.replicas) {
+    targets.push_back({target.node, target.hint_for.empty()});
+  }
+  put.answers = PutQuorum(quorum, std::move(targets));
   put.deadline_ms = deadline_for(request, now_ms);
   request_timer(put.deadline_ms);
   puts_.emplace(operation_id, std::move(put));
@@ -129,8 +134,8 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
     puts_.erase(it);
     return;
   }
-  ++put.acks;
-  if (put.coordinator_is_home) ++put.home_acks;
+  const bool first_answer = put.answers.record(config_.node_id, true);
+  RINGKV_INVARIANT(first_answer);
   // Only now that our own dot is durable may other replicas see it.
   for (const ReplicaTarget& target : put.replicas) {
     effects_.push_back(SendEffect{
@@ -146,40 +151,26 @@ void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& messa
     return;  // Otherwise late: the operation is settled.
   }
   PutOperation& put = it->second;
-  auto target = std::find_if(put.replicas.begin(), put.replicas.end(),
-                             [&](const ReplicaTarget& t) { return t.node == from; });
-  if (target == put.replicas.end()) return;
-  const bool home = target->hint_for.empty();
-  if (message.status.is_ok()) {
-    ++put.acks;
-    if (home) ++put.home_acks;
-  } else {
-    ++put.failures;
-    if (home) ++put.home_failures;
-    put.last_error = message.status;
-  }
+  // One answer per target: a duplicated or resent write acknowledged twice counts once.
+  if (!put.answers.record(from, message.status.is_ok())) return;
+  if (!message.status.is_ok()) put.last_error = message.status;
   settle_put(message.operation_id);
 }
 
 void Node::settle_put(std::uint64_t operation_id) {
   PutOperation& put = puts_.at(operation_id);
-  const std::uint32_t total = static_cast<std::uint32_t>(put.replicas.size()) + 1;
-  std::uint32_t home_total = put.coordinator_is_home ? 1 : 0;
-  for (const ReplicaTarget& target : put.replicas) home_total += target.hint_for.empty() ? 1 : 0;
-  const bool met = put.acks >= put.quorum.w && put.home_acks >= put.quorum.pw;
-  const bool hopeless = total - put.failures < put.quorum.w ||
-                        home_total - put.home_failures < put.quorum.pw;
-  if (!put.replied && met) {
+  const QuorumOutcome outcome = put.answers.outcome();
+  if (!put.replied && outcome == QuorumOutcome::kMet) {
     put.replied = true;
     finish(put.origin, ClientReply{});
-  } else if (!put.replied && hopeless) {
+  } else if (!put.replied && outcome == QuorumOutcome::kHopeless) {
     put.replied = true;
-    fail(put.origin, Status::unavailable("only " + std::to_string(put.acks) + " of the w=" +
-                                         std::to_string(put.quorum.w) +
+    fail(put.origin, Status::unavailable("only " + std::to_string(put.answers.acks()) +
+                                         " of the w=" + std::to_string(put.answers.quorum().w) +
                                          " required replicas acknowledged the write; last error: " +
                                          put.last_error.to_string()));
   }
-  if (put.acks + put.failures == total) puts_.erase(operation_id);
+  if (put.answers.all_answered()) puts_.erase(operation_id);
 }
 
 void Node::on_replica_write(const NodeId& from, const ReplicaWrite& message) {
