@@ -39,7 +39,7 @@ Status Node::start(std::uint64_t now_ms) {
   now_ms_ = now_ms;
   // Operation and forward ids start at a random base, so ids from before a restart are not
   // mistaken by peers for new ones (forwards are deduplicated by id).
-  next_operation_id_ = 1 + (random_.next_u64() >> 16);
+  operation_ids_.reset(random_.next_u64() >> 16);
   if (config_.seeds.empty()) {
     std::vector<MembershipEvent> history = config_.members;
     if (history.empty()) history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1});

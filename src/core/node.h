@@ -41,6 +41,7 @@
 #include "core/membership/gossiper.h"
 #include "core/node_config.h"
 #include "core/node_context.h"
+#include "core/operation_id.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
 #include "core/version/versioned_object.h"
@@ -242,7 +243,7 @@ class Node {
   ActorId actor_id_ = 0;
   bool started_ = false;
   std::uint64_t next_token_ = 1;
-  std::uint64_t next_operation_id_ = 1;  // Starts at a random base (see start()).
+  OperationIds operation_ids_;  // Start at a random base (see start()).
   // Forwarded requests recently taken, by (sender, forward id): a duplicated message must not
   // coordinate the same write twice (it would become two siblings with one value).
   std::set<std::pair<NodeId, std::uint64_t>> forwards_seen_;
@@ -305,7 +306,9 @@ class Node {
       node_.persist_object(bucket, key, object, NothingWaits{});
     }
     void erase_data(std::string_view storage_key, std::string_view old_object) override;
-    std::uint64_t next_operation_id() override { return node_.next_operation_id_++; }
+    std::uint64_t next_operation_id(OperationOwner owner) override {
+      return node_.operation_ids_.next(owner);
+    }
     void send(const NodeId& to, PeerMessage message) override {
       node_.effects_.push_back(SendEffect{to, std::move(message)});
     }

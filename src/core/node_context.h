@@ -21,6 +21,7 @@
 #include "core/bucket.h"
 #include "core/node_config.h"
 #include "core/node_id.h"
+#include "core/operation_id.h"
 #include "core/peer_message.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
@@ -80,7 +81,7 @@ class NodeContext {
   virtual void erase_data(std::string_view storage_key, std::string_view old_object) = 0;
 
   // The outbox.
-  virtual std::uint64_t next_operation_id() = 0;
+  virtual std::uint64_t next_operation_id(OperationOwner owner) = 0;
   virtual void send(const NodeId& to, PeerMessage message) = 0;
   virtual std::uint64_t persist(storage::WriteBatch batch, PersistPurpose purpose) = 0;
   virtual void request_timer(std::uint64_t at_ms) = 0;

@@ -11,7 +11,7 @@ namespace ringkv::core {
 
 void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quorum& quorum,
                           std::vector<NodeId> replicas, std::uint64_t now_ms) {
-  const std::uint64_t operation_id = next_operation_id_++;
+  const std::uint64_t operation_id = operation_ids_.next(OperationOwner::kGet);
   GetOperation get;
   const std::size_t home_count = replicas.size();
   // While partitions change owner, their previous owners still hold the data: ask them too.

@@ -34,7 +34,7 @@ void Node::forward_put(ClientRequest request, Origin origin, const std::vector<N
     }
   }
   ++stats_.forwarded;
-  const std::uint64_t forward_id = next_operation_id_++;
+  const std::uint64_t forward_id = operation_ids_.next(OperationOwner::kForward);
   const std::uint64_t deadline = deadline_for(request, now_ms);
   forwards_.emplace(forward_id, ForwardOperation{std::move(origin), target, deadline});
   effects_.push_back(SendEffect{target, ForwardRequest{forward_id, std::move(request)}});
@@ -106,7 +106,7 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   // Keep the writing actor's entry: a pruned actor would restart its counter and reuse dots.
   object->prune(config_.clock_entries_max, {actor});
 
-  const std::uint64_t operation_id = next_operation_id_++;
+  const std::uint64_t operation_id = operation_ids_.next(OperationOwner::kPut);
   PutOperation put;
   put.origin = std::move(origin);
   put.bucket = request.bucket;
@@ -145,11 +145,21 @@ void Node::on_put_local_done(std::uint64_t operation_id, const Status& status) {
 }
 
 void Node::on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message) {
-  auto it = puts_.find(message.operation_id);
-  if (it == puts_.end()) {
-    if (!hints_.on_ack(context_, from, message)) transfer_.on_ack(context_, from, message);
-    return;  // Otherwise late: the operation is settled.
+  switch (OperationIds::owner_of(message.operation_id)) {
+    case OperationOwner::kHintDelivery:
+      hints_.on_ack(context_, from, message);
+      return;
+    case OperationOwner::kTransfer:
+    case OperationOwner::kRebuild:
+      transfer_.on_ack(context_, from, message);
+      return;
+    case OperationOwner::kPut:
+      break;
+    default:
+      return;  // Nobody here sends writes under such an id.
   }
+  auto it = puts_.find(message.operation_id);
+  if (it == puts_.end()) return;  // Late: the operation is settled.
   PutOperation& put = it->second;
   // One answer per target: a duplicated or resent write acknowledged twice counts once.
   if (!put.answers.record(from, message.status.is_ok())) return;

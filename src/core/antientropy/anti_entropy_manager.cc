@@ -141,7 +141,7 @@ void AntiEntropyManager::schedule_exchanges(NodeContext& node) {
     }
     if (candidates.empty()) continue;
     const NodeId peer = candidates[state.peer_turn++ % candidates.size()];
-    const std::uint64_t id = node.next_operation_id();
+    const std::uint64_t id = node.next_operation_id(OperationOwner::kExchange);
     exchanges_.emplace(id, Exchange{p, peer, now_ms + 4 * config.request_timeout_ms, now_ms});
     state.last_exchange_ms = now_ms;  // An attempt counts: a failing peer is not retried at once.
     ++node.stats().ae_exchanges_started;

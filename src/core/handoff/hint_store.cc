@@ -114,7 +114,7 @@ void HintStore::deliver(NodeContext& node) {
         if (!node.believes_alive(owner) || in_flight.contains(std::string(hint_key))) return true;
         auto decoded = storage::decode_storage_key(storage_key);
         if (!decoded.is_ok()) return true;
-        const std::uint64_t operation_id = node.next_operation_id();
+        const std::uint64_t operation_id = node.next_operation_id(OperationOwner::kHintDelivery);
         deliveries_.emplace(operation_id,
                             Delivery{owner, std::string(hint_key), std::string(value),
                                      now_ms + node.config().request_timeout_ms});
@@ -126,15 +126,15 @@ void HintStore::deliver(NodeContext& node) {
   if (sent > 0) node.request_timer(now_ms + node.config().request_timeout_ms);
 }
 
-bool HintStore::on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message) {
+void HintStore::on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message) {
   auto it = deliveries_.find(message.operation_id);
-  if (it == deliveries_.end() || it->second.owner != from) return false;
+  if (it == deliveries_.end() || it->second.owner != from) return;  // Late or spoofed.
   Delivery delivery = std::move(it->second);
   deliveries_.erase(it);
-  if (!message.status.is_ok()) return true;  // Kept; sent again next round.
+  if (!message.status.is_ok()) return;  // Kept; sent again next round.
   auto current = node.storage().get(storage::Namespace::kHints, delivery.hint_key);
   // A hint that changed since it was sent carries news the owner has not acknowledged yet.
-  if (!current.is_ok() || !current->has_value() || **current != delivery.object) return true;
+  if (!current.is_ok() || !current->has_value() || **current != delivery.object) return;
   storage::WriteBatch batch;
   batch.del(storage::Namespace::kHints, delivery.hint_key);
   node.persist(std::move(batch), NothingWaits{});
@@ -146,7 +146,6 @@ bool HintStore::on_ack(NodeContext& node, const NodeId& from, const ReplicaWrite
     next_delivery_ms_ = node.now_ms();
     node.request_timer(node.now_ms());
   }
-  return true;
 }
 
 void HintStore::expire(std::uint64_t now_ms) {

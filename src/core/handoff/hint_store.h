@@ -27,8 +27,8 @@ class HintStore {
   void store(NodeContext& node, const NodeId& from, const ReplicaWrite& message);
   // Delivers hints to owners believed up, when a round is due.
   void on_tick(NodeContext& node);
-  // The owner's answer to a delivery; false when `message` is not about a hint delivery.
-  bool on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
+  // The owner's answer to a delivery (an id of OperationOwner::kHintDelivery).
+  void on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   // Forgets deliveries past their deadline (sent again next round).
   void expire(std::uint64_t now_ms);
 

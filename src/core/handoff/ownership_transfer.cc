@@ -115,7 +115,7 @@ bool OwnershipTransfer::transfer_partition(NodeContext& node, std::uint32_t part
         for (const NodeId& replica : home) {
           if (!node.peer_ready(replica)) return true;
         }
-        const std::uint64_t operation_id = node.next_operation_id();
+        const std::uint64_t operation_id = node.next_operation_id(OperationOwner::kTransfer);
         for (const NodeId& replica : home) {
           node.send(replica,
                     ReplicaWrite{operation_id, decoded.bucket, decoded.key, std::string(value), {}});
@@ -129,24 +129,28 @@ bool OwnershipTransfer::transfer_partition(NodeContext& node, std::uint32_t part
   return counted;
 }
 
-bool OwnershipTransfer::on_ack(NodeContext& node, const NodeId& from,
+void OwnershipTransfer::on_ack(NodeContext& node, const NodeId& from,
                                const ReplicaWriteAck& message) {
-  return on_transfer_ack(node, from, message) || on_rebuild_ack(node, from, message);
+  if (OperationIds::owner_of(message.operation_id) == OperationOwner::kRebuild) {
+    on_rebuild_ack(node, from, message);
+  } else {
+    on_transfer_ack(node, from, message);
+  }
 }
 
-bool OwnershipTransfer::on_transfer_ack(NodeContext& node, const NodeId& from,
+void OwnershipTransfer::on_transfer_ack(NodeContext& node, const NodeId& from,
                                         const ReplicaWriteAck& message) {
   auto it = transfers_.find(message.operation_id);
-  if (it == transfers_.end()) return false;
+  if (it == transfers_.end()) return;
   TransferSend& transfer = it->second;
   auto waiting = std::find(transfer.waiting.begin(), transfer.waiting.end(), from);
-  if (waiting == transfer.waiting.end()) return true;
+  if (waiting == transfer.waiting.end()) return;
   if (!message.status.is_ok()) {
     transfers_.erase(it);  // Sent again next round.
-    return true;
+    return;
   }
   transfer.waiting.erase(waiting);
-  if (!transfer.waiting.empty()) return true;
+  if (!transfer.waiting.empty()) return;
   TransferSend done = std::move(transfer);
   transfers_.erase(it);
   auto current = node.storage().get(storage::Namespace::kData, done.storage_key);
@@ -158,7 +162,6 @@ bool OwnershipTransfer::on_transfer_ack(NodeContext& node, const NodeId& from,
     node.stats().transfer_bytes_handed_off += done.storage_key.size() + done.object.size();
   }
   if (transfers_.empty()) wake(node, true);  // The new owners keep up: stream the next round.
-  return true;
 }
 
 void OwnershipTransfer::plan_rebuilds(NodeContext& node, const Ring& old_ring,
@@ -268,7 +271,7 @@ bool OwnershipTransfer::send_rebuild_batch(NodeContext& node, const RebuildKey& 
         const auto home = node.home_replicas(decoded->bucket, decoded->key,
                                              node.bucket_properties(decoded->bucket).n);
         if (!contains(home, key.second)) return true;
-        const std::uint64_t op = node.next_operation_id();
+        const std::uint64_t op = node.next_operation_id(OperationOwner::kRebuild);
         node.send(key.second,
                   ReplicaWrite{op, decoded->bucket, decoded->key, std::string(value), {}});
         task.waiting.push_back(op);
@@ -280,26 +283,25 @@ bool OwnershipTransfer::send_rebuild_batch(NodeContext& node, const RebuildKey& 
   return !task.waiting.empty();
 }
 
-bool OwnershipTransfer::on_rebuild_ack(NodeContext& node, const NodeId& from,
+void OwnershipTransfer::on_rebuild_ack(NodeContext& node, const NodeId& from,
                                        const ReplicaWriteAck& message) {
   auto op = rebuild_ops_.find(message.operation_id);
-  if (op == rebuild_ops_.end()) return false;
+  if (op == rebuild_ops_.end()) return;
   const RebuildKey key = op->second;
   rebuild_ops_.erase(op);
   auto it = rebuilds_.find(key);
-  if (it == rebuilds_.end() || from != key.second) return true;
+  if (it == rebuilds_.end() || from != key.second) return;
   RebuildTask& task = it->second;
   std::erase(task.waiting, message.operation_id);
   if (!message.status.is_ok()) {
     task.deadline_ms = 0;  // Resend the batch from the cursor next round.
-    return true;
+    return;
   }
   if (task.waiting.empty()) {
     task.cursor = task.batch_last_key;  // The whole batch is durable there: checkpoint it.
     persist_rebuild(node, key, &task);
     wake(node, true);
   }
-  return true;
 }
 
 }  // namespace ringkv::core

@@ -45,8 +45,8 @@ class OwnershipTransfer {
   void on_tick(NodeContext& node);
   // Makes the next round start at once (the ring changed).
   void wake(NodeContext& node, bool request_timer);
-  // A new owner's answer; false when `message` is not about a transfer or rebuild.
-  bool on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
+  // A new owner's answer (an id of OperationOwner::kTransfer or kRebuild).
+  void on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   // Forgets transfers past their deadline (sent again next round).
   void expire(std::uint64_t now_ms);
 
@@ -85,8 +85,8 @@ class OwnershipTransfer {
   // handed off to them); empty for its own keys and for keys that do not decode.
   std::vector<NodeId> handoff_targets(NodeContext& node, std::string_view storage_key,
                                       storage::DecodedKey* decoded) const;
-  bool on_transfer_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
-  bool on_rebuild_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
+  void on_transfer_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
+  void on_rebuild_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   void run_rebuilds(NodeContext& node);
   // Sends the next batch of a rebuild; false when the partition has nothing left for the target.
   bool send_rebuild_batch(NodeContext& node, const RebuildKey& key, RebuildTask& task);
