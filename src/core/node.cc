@@ -140,8 +140,8 @@ Result<VersionedObject> Node::read_local(const std::string& bucket, const std::s
 }
 
 std::uint64_t Node::persist_object(const std::string& bucket, const std::string& key,
-                                   const VersionedObject& object, PersistPurpose purpose) {
-  storage::WriteBatch batch;
+                                   const VersionedObject& object, PersistPurpose purpose,
+                                   storage::WriteBatch batch) {
   const std::string storage_key = storage_key_of(bucket, key);
   std::string bytes = object.encode();
   // The tree needs the old entry: one point read (usually cached: the callers just read it).
@@ -266,6 +266,8 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
   } else if (const auto* replica = std::get_if<ReplicaWriteDone>(&purpose)) {
     effects_.push_back(SendEffect{replica->coordinator,
                                   ReplicaWriteAck{replica->operation_id, status}});
+  } else if (std::holds_alternative<HintStoreDone>(purpose)) {
+    hints_.on_persisted(context_, token, status);
   }
 }
 

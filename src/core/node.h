@@ -176,8 +176,11 @@ class Node {
   Status validate_request(const ClientRequest& request) const;
   std::string storage_key_of(const std::string& bucket, const std::string& key) const;
   Result<VersionedObject> read_local(const std::string& bucket, const std::string& key);
+  // Writes `object` (after the operations already in `batch`, atomically), keeping the
+  // partition's anti-entropy tree in step.
   std::uint64_t persist_object(const std::string& bucket, const std::string& key,
-                               const VersionedObject& object, PersistPurpose purpose);
+                               const VersionedObject& object, PersistPurpose purpose,
+                               storage::WriteBatch batch = {});
   std::uint64_t persist(storage::WriteBatch batch, PersistPurpose purpose);
   // Nothing anywhere could still bring back a deleted value (see NodeContext).
   bool cluster_quiescent() const;
@@ -304,6 +307,11 @@ class Node {
     void write_object(const std::string& bucket, const std::string& key,
                       const VersionedObject& object) override {
       node_.persist_object(bucket, key, object, NothingWaits{});
+    }
+    std::uint64_t write_object(const std::string& bucket, const std::string& key,
+                               const VersionedObject& object, storage::WriteBatch batch,
+                               PersistPurpose purpose) override {
+      return node_.persist_object(bucket, key, object, std::move(purpose), std::move(batch));
     }
     void erase_data(std::string_view storage_key, std::string_view old_object) override;
     std::uint64_t next_operation_id(OperationOwner owner) override {

@@ -100,6 +100,8 @@ struct NodeStats {
   std::uint64_t hints_stored = 0;     // Hint writes accepted for down replicas.
   std::uint64_t hints_refused = 0;    // Refused because hint_bytes_max was reached.
   std::uint64_t hints_delivered = 0;  // Acknowledged by their owner and deleted.
+  std::uint64_t hints_adopted = 0;    // Owner no longer home for the key: merged into own data.
+  std::uint64_t storage_errors = 0;   // Reads, scans and writes the storage engine failed.
   std::uint64_t stand_in_puts = 0;    // Coordinated here because every home replica was down.
   std::uint64_t transfer_keys_sent = 0;     // Handoff sends (one per key per round).
   std::uint64_t transfer_keys_handed_off = 0;  // Acknowledged by every home replica and deleted.

@@ -38,8 +38,9 @@ struct ReplicaWriteDone {  // A replica's write: acknowledge it to the coordinat
   NodeId coordinator;
   std::uint64_t operation_id;
 };
+struct HintStoreDone {};  // A write of the hint store (HintStore::on_persisted).
 struct NothingWaits {};
-using PersistPurpose = std::variant<PutLocalDone, ReplicaWriteDone, NothingWaits>;
+using PersistPurpose = std::variant<PutLocalDone, ReplicaWriteDone, HintStoreDone, NothingWaits>;
 
 class NodeContext {
  public:
@@ -77,6 +78,11 @@ class NodeContext {
                                              const std::string& key) = 0;
   virtual void write_object(const std::string& bucket, const std::string& key,
                             const VersionedObject& object) = 0;
+  // As write_object, in one atomic batch after the operations already in `batch`; returns the
+  // persist token.
+  virtual std::uint64_t write_object(const std::string& bucket, const std::string& key,
+                                     const VersionedObject& object, storage::WriteBatch batch,
+                                     PersistPurpose purpose) = 0;
   // Deletes a stored key whose current bytes are `old_object` (handed off to its owners).
   virtual void erase_data(std::string_view storage_key, std::string_view old_object) = 0;
 

@@ -1,8 +1,10 @@
 #include "core/handoff/hint_store.h"
 
+#include <algorithm>
 #include <cassert>
 #include <set>
 
+#include "common/invariant.h"
 #include "storage/storage_key.h"
 
 namespace ringkv::core {
@@ -47,6 +49,7 @@ void HintStore::store(NodeContext& node, const NodeId& from, const ReplicaWrite&
       node.send(from, ReplicaWriteAck{message.operation_id, std::move(status)});
     }
   };
+  RINGKV_INVARIANT(message.hint_for != node.config().node_id);  // That is a replica write.
   if (!valid_location(message.bucket, message.key) || message.hint_for.size() > 255) {
     reply_error(Status::invalid_argument("hint with an invalid bucket, key or owner"));
     return;
@@ -87,11 +90,8 @@ void HintStore::store(NodeContext& node, const NodeId& from, const ReplicaWrite&
   ++node.stats().hints_stored;
   storage::WriteBatch batch;
   batch.put(storage::Namespace::kHints, hint_key, bytes);
-  if (message.operation_id == 0) {
-    node.persist(std::move(batch), NothingWaits{});
-  } else {
-    node.persist(std::move(batch), ReplicaWriteDone{from, message.operation_id});
-  }
+  const std::uint64_t token = node.persist(std::move(batch), HintStoreDone{});
+  writes_.emplace(token, PendingWrite{PendingWrite::Kind::kStore, from, message.operation_id});
 }
 
 void HintStore::on_tick(NodeContext& node) {
@@ -101,29 +101,54 @@ void HintStore::on_tick(NodeContext& node) {
 }
 
 void HintStore::deliver(NodeContext& node) {
-  if (hints_held_ == 0) return;
+  if (hints_held_ == 0 || node.ring() == nullptr) return;
   const std::uint64_t now_ms = node.now_ms();
   std::set<std::string> in_flight;
   for (const auto& [id, delivery] : deliveries_) in_flight.insert(delivery.hint_key);
-  std::size_t sent = 0;
+  std::size_t handled = 0;
   const Status status = node.storage().scan(
       storage::Namespace::kHints, "", "", [&](std::string_view hint_key, std::string_view value) {
         NodeId owner;
         std::string_view storage_key;
         if (!decode_hint_key(hint_key, owner, storage_key)) return true;
-        if (!node.believes_alive(owner) || in_flight.contains(std::string(hint_key))) return true;
         auto decoded = storage::decode_storage_key(storage_key);
         if (!decoded.is_ok()) return true;
+        const auto home = node.home_replicas(decoded->bucket, decoded->key,
+                                             node.bucket_properties(decoded->bucket).n);
+        if (owner == node.config().node_id ||
+            std::find(home.begin(), home.end(), owner) == home.end()) {
+          adopt(node, std::string(hint_key), *decoded, value);  // Undeliverable.
+          return ++handled < node.config().hints_per_delivery_max;
+        }
+        if (!node.believes_alive(owner) || in_flight.contains(std::string(hint_key))) return true;
         const std::uint64_t operation_id = node.next_operation_id(OperationOwner::kHintDelivery);
         deliveries_.emplace(operation_id,
                             Delivery{owner, std::string(hint_key), std::string(value),
                                      now_ms + node.config().request_timeout_ms});
         node.send(owner, ReplicaWrite{operation_id, decoded->bucket, decoded->key,
                                       std::string(value), {}});
-        return ++sent < node.config().hints_per_delivery_max;
+        return ++handled < node.config().hints_per_delivery_max;
       });
-  (void)status;  // A failed scan is retried next round.
-  if (sent > 0) node.request_timer(now_ms + node.config().request_timeout_ms);
+  // A failed scan is retried next round; the hints stay counted meanwhile.
+  if (!status.is_ok()) ++node.stats().storage_errors;
+  if (!deliveries_.empty()) node.request_timer(now_ms + node.config().request_timeout_ms);
+}
+
+void HintStore::adopt(NodeContext& node, const std::string& hint_key,
+                      const storage::DecodedKey& key, std::string_view object) {
+  auto hint = VersionedObject::decode(object);
+  auto local = node.read_local(key.bucket, key.key);
+  if (!local.is_ok() || !hint.is_ok()) {
+    ++node.stats().storage_errors;  // Kept and counted; tried again next round.
+    return;
+  }
+  local->merge_from(*hint);
+  storage::WriteBatch batch;
+  batch.del(storage::Namespace::kHints, hint_key);
+  const std::uint64_t token =
+      node.write_object(key.bucket, key.key, *local, std::move(batch), HintStoreDone{});
+  writes_.emplace(token, PendingWrite{PendingWrite::Kind::kAdopted, {}, 0, hint_key,
+                                      std::string(object)});
 }
 
 void HintStore::on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message) {
@@ -137,15 +162,67 @@ void HintStore::on_ack(NodeContext& node, const NodeId& from, const ReplicaWrite
   if (!current.is_ok() || !current->has_value() || **current != delivery.object) return;
   storage::WriteBatch batch;
   batch.del(storage::Namespace::kHints, delivery.hint_key);
-  node.persist(std::move(batch), NothingWaits{});
-  --hints_held_;
-  hint_bytes_ -= delivery.hint_key.size() + delivery.object.size();
-  ++node.stats().hints_delivered;
-  if (deliveries_.empty() && hints_held_ > 0) {
+  remove(node, PendingWrite::Kind::kDelivered, std::move(delivery.hint_key),
+         std::move(delivery.object), std::move(batch));
+  if (deliveries_.empty()) {
     // The owner keeps up: stream the next round now rather than after the interval.
     next_delivery_ms_ = node.now_ms();
     node.request_timer(node.now_ms());
   }
+}
+
+void HintStore::remove(NodeContext& node, PendingWrite::Kind kind, std::string hint_key,
+                       std::string object, storage::WriteBatch batch) {
+  const std::uint64_t token = node.persist(std::move(batch), HintStoreDone{});
+  writes_.emplace(token, PendingWrite{kind, {}, 0, std::move(hint_key), std::move(object)});
+}
+
+void HintStore::on_persisted(NodeContext& node, std::uint64_t token, const Status& status) {
+  auto it = writes_.find(token);
+  RINGKV_INVARIANT(it != writes_.end());
+  PendingWrite write = std::move(it->second);
+  writes_.erase(it);
+  if (write.kind == PendingWrite::Kind::kStore) {
+    if (write.operation_id != 0) node.send(write.from, ReplicaWriteAck{write.operation_id, status});
+    if (!status.is_ok()) recount(node);
+    return;
+  }
+  if (!status.is_ok()) {
+    // Whether the delete reached the disk is unknown: write the hint back (its owner merges a
+    // hint delivered twice like any replica write), so it is delivered or adopted again.
+    ++node.stats().storage_errors;
+    storage::WriteBatch batch;
+    batch.put(storage::Namespace::kHints, write.hint_key, write.object);
+    const std::uint64_t again = node.persist(std::move(batch), HintStoreDone{});
+    writes_.emplace(again, PendingWrite{PendingWrite::Kind::kStore});
+    return;
+  }
+  // Only now is the hint gone for good.
+  RINGKV_INVARIANT(hints_held_ > 0);
+  RINGKV_INVARIANT(hint_bytes_ >= write.hint_key.size() + write.object.size());
+  --hints_held_;
+  hint_bytes_ -= write.hint_key.size() + write.object.size();
+  ++(write.kind == PendingWrite::Kind::kDelivered ? node.stats().hints_delivered
+                                                   : node.stats().hints_adopted);
+}
+
+void HintStore::recount(NodeContext& node) {
+  std::uint64_t held = 0, bytes = 0;
+  const Status status = node.storage().scan(storage::Namespace::kHints, "", "",
+                                            [&](std::string_view key, std::string_view value) {
+                                              ++held;
+                                              bytes += key.size() + value.size();
+                                              return true;
+                                            });
+  if (!status.is_ok()) return;  // Keep the old counts; the next failure recounts again.
+  // Removals in flight are no longer visible but still counted until durable.
+  for (const auto& [token, write] : writes_) {
+    if (write.kind == PendingWrite::Kind::kStore) continue;
+    ++held;
+    bytes += write.hint_key.size() + write.object.size();
+  }
+  hints_held_ = held;
+  hint_bytes_ = bytes;
 }
 
 void HintStore::expire(std::uint64_t now_ms) {

@@ -4,6 +4,15 @@
 // hint is deleted only after the owner acknowledged it durable and only if it did not change
 // since it was sent; hint storage per node is bounded by hint_bytes_max.
 //
+// A hint whose owner is no longer a home replica of its key (the owner left or was removed, or a
+// ring change moved the key) can never be delivered; the holder adopts it instead: it merges the
+// hint into its own copy of the key and deletes the hint in one atomic write, and from then on
+// the ownership transfer (or anti-entropy, if the holder is a home replica) moves it on.
+//
+// The counts the node reports (held(): pongs, and through them tombstone reaping everywhere)
+// err on the side of "more hints": a hint counts from the moment its write is issued until its
+// delete is durable, so a crash can never bring back a hint nobody counted.
+//
 // Hint key: owner id length (1 byte), owner id, then the data storage key, so the hints for one
 // owner are one range, in partition order.
 // Thread-safety: none; owned by one Node.
@@ -15,6 +24,7 @@
 
 #include "common/status.h"
 #include "core/node_context.h"
+#include "storage/storage_key.h"
 
 namespace ringkv::core {
 
@@ -31,6 +41,8 @@ class HintStore {
   void on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   // Forgets deliveries past their deadline (sent again next round).
   void expire(std::uint64_t now_ms);
+  // A write this store issued (PersistPurpose HintStoreDone) is durable, or failed.
+  void on_persisted(NodeContext& node, std::uint64_t token, const Status& status);
 
   std::uint64_t held() const { return hints_held_; }
   std::uint64_t bytes() const { return hint_bytes_; }
@@ -45,9 +57,27 @@ class HintStore {
     std::uint64_t deadline_ms = 0;
   };
 
+  // A write of the hints namespace waiting for its persist completion.
+  struct PendingWrite {
+    enum class Kind : std::uint8_t { kStore, kDelivered, kAdopted };
+    Kind kind = Kind::kStore;
+    NodeId from;  // kStore: the coordinator to acknowledge (if operation_id != 0).
+    std::uint64_t operation_id = 0;
+    std::string hint_key;  // kDelivered, kAdopted: the hint removed, and its bytes.
+    std::string object;
+  };
+
   void deliver(NodeContext& node);
+  // Merges the hint into this node's own copy and deletes it, atomically.
+  void adopt(NodeContext& node, const std::string& hint_key, const storage::DecodedKey& key,
+             std::string_view object);
+  void remove(NodeContext& node, PendingWrite::Kind kind, std::string hint_key,
+              std::string object, storage::WriteBatch batch);
+  // Recounts from storage after a failed write left the counts in doubt.
+  void recount(NodeContext& node);
 
   std::map<std::uint64_t, Delivery> deliveries_;  // By operation id.
+  std::map<std::uint64_t, PendingWrite> writes_;  // By persist token.
   std::uint64_t next_delivery_ms_ = 0;
   std::uint64_t hints_held_ = 0;
   std::uint64_t hint_bytes_ = 0;
