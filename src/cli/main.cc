@@ -497,6 +497,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sim->add_flag("--membership-churn", sim_flags.scenario.membership_churn,
                 "Gossip membership with a join and a leave under the load, on skewed clocks");
+  sim->add_flag("--storage-faults", sim_flags.scenario.storage_faults,
+                "Failing disks: reads, scans, writes and fsyncs failing, full disks, torn crashes");
   add_setting(*sim, "drop_probability", sim_flags.scenario.drop_probability,
               "Message loss while faults run")
       ->capture_default_str();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "common/invariant.h"
+
 #include "core/key_position.h"
 #include "core/version/context.h"
 #include "storage/storage_key.h"
@@ -61,11 +63,10 @@ Status Node::start(std::uint64_t now_ms) {
     do {
       actor_id_ = random_.next_u64();
     } while (actor_id_ == 0);
+    // If this write is lost, the next start makes another actor: always safe.
     storage::WriteBatch batch;
     batch.put(storage::Namespace::kMeta, kActorIdKey, encode_u64(actor_id_));
-    const std::uint64_t token = next_token_++;
-    persists_.emplace(token, NothingWaits{});
-    effects_.push_back(PersistEffect{token, std::move(batch)});
+    persist(std::move(batch), NothingWaits{});
   }
   RINGKV_RETURN_IF_ERROR(hints_.start(config_, storage_, now_ms));
   RINGKV_RETURN_IF_ERROR(anti_entropy_.start(config_, storage_, now_ms_));
@@ -150,22 +151,31 @@ std::uint64_t Node::persist_object(const std::string& bucket, const std::string&
       storage_key,
       old.is_ok() && old->has_value() ? std::optional<std::string_view>(**old) : std::nullopt,
       object.is_deleted() ? std::nullopt : std::optional<std::string_view>(bytes), now_ms_);
+  const std::uint32_t partition = storage::partition_of_prefix(storage_key).value_or(0);
+  if (!old.is_ok()) {
+    ++stats_.storage_errors;
+    anti_entropy_.mark_dirty(partition, now_ms_);  // The old entry is unknown.
+  }
   batch.put(storage::Namespace::kData, storage_key, std::move(bytes));
-  return persist(std::move(batch), std::move(purpose));
+  return persist(std::move(batch), std::move(purpose), partition);
 }
 
-std::uint64_t Node::persist(storage::WriteBatch batch, PersistPurpose purpose) {
+std::uint64_t Node::persist(storage::WriteBatch batch, PersistPurpose purpose,
+                            std::int64_t partition) {
   const std::uint64_t token = next_token_++;
-  persists_.emplace(token, std::move(purpose));
+  const bool fresh = persists_.emplace(token, PendingPersist{std::move(purpose), partition}).second;
+  RINGKV_INVARIANT(fresh);
   effects_.push_back(PersistEffect{token, std::move(batch)});
   return token;
 }
 
-void Node::Context::erase_data(std::string_view storage_key, std::string_view old_object) {
+std::uint64_t Node::Context::erase_data(std::string_view storage_key, std::string_view old_object,
+                                       PersistPurpose purpose) {
   node_.anti_entropy_.note_data_write(storage_key, old_object, std::nullopt, node_.now_ms_);
   storage::WriteBatch batch;
   batch.del(storage::Namespace::kData, storage_key);
-  node_.persist(std::move(batch), NothingWaits{});
+  return node_.persist(std::move(batch), std::move(purpose),
+                       storage::partition_of_prefix(storage_key).value_or(0));
 }
 
 std::vector<NodeId> Node::home_replicas(const std::string& bucket, const std::string& key,
@@ -259,8 +269,15 @@ void Node::fail(const Origin& origin, Status status) {
 void Node::on_persisted(std::uint64_t token, const Status& status) {
   auto it = persists_.find(token);
   if (it == persists_.end()) return;
-  PersistPurpose purpose = std::move(it->second);
+  PersistPurpose purpose = std::move(it->second.purpose);
+  const std::int64_t partition = it->second.partition;
   persists_.erase(it);
+  if (!status.is_ok()) {
+    ++stats_.storage_errors;
+    // The write may or may not have reached the disk: the tree must be rebuilt from storage.
+    if (partition >= 0) anti_entropy_.mark_dirty(static_cast<std::uint32_t>(partition), now_ms_);
+    if (std::holds_alternative<MembershipWrite>(purpose)) membership_unpersisted_ = true;
+  }
   if (const auto* put = std::get_if<PutLocalDone>(&purpose)) {
     on_put_local_done(put->operation_id, status);
   } else if (const auto* replica = std::get_if<ReplicaWriteDone>(&purpose)) {
@@ -268,6 +285,8 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
                                   ReplicaWriteAck{replica->operation_id, status}});
   } else if (std::holds_alternative<HintStoreDone>(purpose)) {
     hints_.on_persisted(context_, token, status);
+  } else if (std::holds_alternative<TransferDone>(purpose)) {
+    transfer_.on_persisted(context_, token, status);
   }
 }
 

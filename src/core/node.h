@@ -181,7 +181,8 @@ class Node {
   std::uint64_t persist_object(const std::string& bucket, const std::string& key,
                                const VersionedObject& object, PersistPurpose purpose,
                                storage::WriteBatch batch = {});
-  std::uint64_t persist(storage::WriteBatch batch, PersistPurpose purpose);
+  std::uint64_t persist(storage::WriteBatch batch, PersistPurpose purpose,
+                        std::int64_t partition = -1);
   // Nothing anywhere could still bring back a deleted value (see NodeContext).
   bool cluster_quiescent() const;
   std::vector<NodeId> home_replicas(const std::string& bucket, const std::string& key,
@@ -218,6 +219,7 @@ class Node {
   // Rebuilds the ring when membership changed and persists the table; keeps the old ring as a
   // previous ring whose owners are still asked on reads until the handoff settles.
   void on_membership_changed();
+  void persist_membership();
   void send_gossip(std::vector<OutgoingGossip> outgoing);
   void adopt_ring(Ring ring, std::uint64_t version);
   std::vector<NodeId> peers() const;  // Whom to ping: every other member not removed.
@@ -254,7 +256,14 @@ class Node {
   std::uint64_t ping_sequence_ = 0;
   std::uint64_t now_ms_ = 0;
   std::uint64_t timer_at_ms_ = 0;  // Earliest timer requested and not yet fired (0: none).
-  std::unordered_map<std::uint64_t, PersistPurpose> persists_;  // By persist token.
+  // Persists waiting for their completion, by token; a data write names its partition (-1:
+  // none), whose anti-entropy tree is rebuilt if the write fails.
+  struct PendingPersist {
+    PersistPurpose purpose;
+    std::int64_t partition = -1;
+  };
+  std::unordered_map<std::uint64_t, PendingPersist> persists_;
+  bool membership_unpersisted_ = false;  // A membership write failed: written again next tick.
   std::map<std::uint64_t, PutOperation> puts_;                  // By operation id.
   std::map<std::uint64_t, GetOperation> gets_;
   std::map<std::uint64_t, ForwardOperation> forwards_;
@@ -313,7 +322,8 @@ class Node {
                                PersistPurpose purpose) override {
       return node_.persist_object(bucket, key, object, std::move(purpose), std::move(batch));
     }
-    void erase_data(std::string_view storage_key, std::string_view old_object) override;
+    std::uint64_t erase_data(std::string_view storage_key, std::string_view old_object,
+                             PersistPurpose purpose) override;
     std::uint64_t next_operation_id(OperationOwner owner) override {
       return node_.operation_ids_.next(owner);
     }

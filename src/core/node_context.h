@@ -39,8 +39,12 @@ struct ReplicaWriteDone {  // A replica's write: acknowledge it to the coordinat
   std::uint64_t operation_id;
 };
 struct HintStoreDone {};  // A write of the hint store (HintStore::on_persisted).
+struct TransferDone {};   // A delete of a handed-off key (OwnershipTransfer::on_persisted).
+struct MembershipWrite {};  // The membership table and generation: written again if it failed.
 struct NothingWaits {};
-using PersistPurpose = std::variant<PutLocalDone, ReplicaWriteDone, HintStoreDone, NothingWaits>;
+using PersistPurpose =
+    std::variant<PutLocalDone, ReplicaWriteDone, HintStoreDone, TransferDone, MembershipWrite,
+                 NothingWaits>;
 
 class NodeContext {
  public:
@@ -83,8 +87,10 @@ class NodeContext {
   virtual std::uint64_t write_object(const std::string& bucket, const std::string& key,
                                      const VersionedObject& object, storage::WriteBatch batch,
                                      PersistPurpose purpose) = 0;
-  // Deletes a stored key whose current bytes are `old_object` (handed off to its owners).
-  virtual void erase_data(std::string_view storage_key, std::string_view old_object) = 0;
+  // Deletes a stored key whose current bytes are `old_object` (handed off to its owners);
+  // returns the persist token.
+  virtual std::uint64_t erase_data(std::string_view storage_key, std::string_view old_object,
+                                   PersistPurpose purpose) = 0;
 
   // The outbox.
   virtual std::uint64_t next_operation_id(OperationOwner owner) = 0;

@@ -69,16 +69,19 @@ Status Node::start_membership(std::uint64_t now_ms) {
   return Status::ok();
 }
 
-void Node::on_membership_changed() {
-  membership_changes_seen_ = gossiper_->change_count();
+void Node::persist_membership() {
+  membership_unpersisted_ = false;
   storage::WriteBatch batch;
   std::string generation;
   put_varint(generation, gossiper_->generation());
   batch.put(storage::Namespace::kMeta, kGenerationKey, generation);
   batch.put(storage::Namespace::kMeta, kMembershipKey, encode_state(gossiper_->membership()));
-  const std::uint64_t token = next_token_++;
-  persists_.emplace(token, NothingWaits{});
-  effects_.push_back(PersistEffect{token, std::move(batch)});
+  persist(std::move(batch), MembershipWrite{});
+}
+
+void Node::on_membership_changed() {
+  membership_changes_seen_ = gossiper_->change_count();
+  persist_membership();
 
   for (const NodeId& peer : peers()) detector_->expect(peer, now_ms_);
   const auto history = gossiper_->membership().ring_history();
@@ -126,6 +129,7 @@ void Node::send_gossip(std::vector<OutgoingGossip> outgoing) {
 }
 
 void Node::membership_tick(std::uint64_t now_ms) {
+  if (membership_unpersisted_) persist_membership();
   send_gossip(gossiper_->on_tick(now_ms));
   const MemberRecord* own = gossiper_->membership().find(config_.node_id);
   if (own == nullptr && config_.auto_join) {

@@ -87,7 +87,8 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
                                             .cycles_per_client = options.cycles_per_client,
                                             .final_read_r = 3,
                                             .coordinators = serving});
-  FaultWorkload faults(sim, FaultWorkloadConfig{.until_ms = start_ms + options.fault_duration_ms});
+  FaultWorkload faults(sim, FaultWorkloadConfig{.until_ms = start_ms + options.fault_duration_ms,
+                                                .storage_faults = options.storage_faults});
   workload.start();
   faults.start();
   core::NodeId joiner, leaver;

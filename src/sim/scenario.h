@@ -25,6 +25,8 @@ struct ScenarioOptions {
   // Gossip membership with churn: nodes form the cluster through two seeds, then, while faults
   // run, a new node joins and a member leaves; every node's clock starts at its own offset.
   bool membership_churn = false;
+  // Failing disks: reads, scans, writes and fsyncs failing, full disks, torn crashes (SimDisk).
+  bool storage_faults = false;
   bool keep_trace = false;  // Keep every traced event as text (replaying one seed).
 };
 

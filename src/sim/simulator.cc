@@ -48,7 +48,7 @@ void Simulator::add_nodes(const std::vector<core::NodeId>& ids) {
   for (const auto& id : ids) {
     assert(!nodes_.contains(id));
     SimNode sim_node;
-    sim_node.disk = std::make_unique<SimDisk>();
+    sim_node.disk = std::make_unique<SimDisk>(&random_);
     sim_node.random =
         std::make_unique<core::SplitMix64>(derive_seed(config_.seed, node_ids_.size()));
     nodes_.emplace(id, std::move(sim_node));
@@ -78,7 +78,15 @@ void Simulator::start_node(const core::NodeId& id) {
       config_.clock_offset_ms_max == 0 ? 0 : random_.uniform(config_.clock_offset_ms_max + 1);
   sim_node.node = std::make_unique<core::Node>(node_config, *sim_node.disk, *sim_node.random);
   const Status status = sim_node.node->start(clock_of(sim_node));
-  if (!status.is_ok()) throw std::runtime_error("node " + id + " failed to start: " + status.to_string());
+  if (!status.is_ok()) {
+    // As a process whose start fails exits: the node stays down until restarted.
+    trace("start-failed " + id + " " + status.to_string());
+    sim_node.node.reset();
+    if (!sim_node.disk->faults().any()) {
+      throw std::runtime_error("node " + id + " failed to start: " + status.to_string());
+    }
+    return;
+  }
   trace("start " + id + " incarnation=" + std::to_string(sim_node.incarnation));
   drain(id);
 }
@@ -110,7 +118,7 @@ void Simulator::configure(const core::NodeId& id, std::function<void(core::NodeC
 
 void Simulator::wipe(const core::NodeId& id) {
   crash(id);
-  nodes_.at(id).disk = std::make_unique<SimDisk>();
+  nodes_.at(id).disk = std::make_unique<SimDisk>(&random_);
   trace("wipe " + id);
   start_node(id);
 }
@@ -207,6 +215,8 @@ void Simulator::drain(const core::NodeId& id) {
   while (sim_node.node) {
     std::vector<core::Effect> effects = sim_node.node->take_effects();
     if (effects.empty()) return;
+    // Writes the engine refused, reported once every effect of this batch is applied.
+    std::vector<std::pair<std::uint64_t, Status>> refused;
     for (auto& effect : effects) {
       if (auto* persist = std::get_if<core::PersistEffect>(&effect)) {
         const std::uint64_t token = persist->token;
@@ -217,8 +227,13 @@ void Simulator::drain(const core::NodeId& id) {
               if (!target.node || target.incarnation != incarnation) return;
               target.node->on_persisted(token, result);
             });
-        assert(status.is_ok());
-        (void)status;
+        if (!status.is_ok()) {
+          // The engine refused the write (nothing applied): the node hears of it at once, as
+          // the runtime tells it.
+          trace("write-failed " + id + " " + status.to_string());
+          refused.emplace_back(token, status);
+          continue;
+        }
         if (!sim_node.sync_scheduled) {
           sim_node.sync_scheduled = true;
           const std::uint64_t delay =
@@ -246,6 +261,9 @@ void Simulator::drain(const core::NodeId& id) {
         schedule(std::max(at, now_ms_), Tick{id, sim_node.incarnation});
       }
     }
+    for (const auto& [token, status] : refused) {
+      if (sim_node.node) sim_node.node->on_persisted(token, status);
+    }
   }
 }
 
@@ -271,7 +289,7 @@ void Simulator::process(const Event& event) {
     if (!target.node || target.incarnation != sync->incarnation) return;
     target.sync_scheduled = false;
     trace("fsync " + sync->node);
-    target.disk->sync();
+    if (!target.disk->sync()) trace("fsync-failed " + sync->node);
     drain(sync->node);
   } else if (const auto* arrive = std::get_if<ClientArrive>(&event)) {
     SimNode& target = nodes_.at(arrive->node);

@@ -48,6 +48,38 @@ void AntiEntropyManager::note_data_write(std::string_view storage_key,
                     new_object ? entry_hash(storage_key, *new_object) : 0);
 }
 
+void AntiEntropyManager::mark_dirty(std::uint32_t partition, std::uint64_t now_ms) {
+  if (partition >= partitions_.size()) return;
+  PartitionState& state = partitions_[partition];
+  state.dirty = true;
+  state.last_write_ms = now_ms;
+  state.confirmed_ms.clear();
+  any_dirty_ = true;
+}
+
+void AntiEntropyManager::rebuild_dirty_trees(NodeContext& node) {
+  if (!any_dirty_) return;
+  any_dirty_ = false;
+  for (std::uint32_t p = 0; p < partitions_.size(); ++p) {
+    PartitionState& state = partitions_[p];
+    if (!state.dirty) continue;
+    HashTree tree(state.tree.fanout(), state.tree.depth());
+    const Status status = node.storage().scan(
+        storage::Namespace::kData, storage::partition_prefix(p), storage::partition_end(p),
+        [&](std::string_view key, std::string_view value) {
+          tree.update(key, 0, tree_entry(key, value));
+          return true;
+        });
+    if (!status.is_ok()) {
+      ++node.stats().storage_errors;
+      any_dirty_ = true;  // Tried again next tick.
+      continue;
+    }
+    state.tree = std::move(tree);
+    state.dirty = false;
+  }
+}
+
 void AntiEntropyManager::confirm_partition(std::uint32_t partition, const NodeId& peer,
                                            std::uint64_t as_of_ms) {
   auto& confirmed = partitions_[partition].confirmed_ms[peer];
@@ -55,6 +87,7 @@ void AntiEntropyManager::confirm_partition(std::uint32_t partition, const NodeId
 }
 
 void AntiEntropyManager::on_tick(NodeContext& node) {
+  rebuild_dirty_trees(node);
   schedule_exchanges(node);
   reap_tombstones(node);
 }
@@ -65,6 +98,7 @@ void AntiEntropyManager::expire(std::uint64_t now_ms) {
 
 bool AntiEntropyManager::partition_confirmed(NodeContext& node, std::uint32_t partition) const {
   const PartitionState& state = partitions_[partition];
+  if (state.dirty) return false;
   const auto home = node.ring()->preference_list(partition, node.smallest_n());
   if (std::find(home.begin(), home.end(), node.config().node_id) == home.end()) return false;
   for (const NodeId& peer : home) {
@@ -85,11 +119,14 @@ void AntiEntropyManager::reap_tombstones(NodeContext& node) {
   if (!node.cluster_quiescent()) return;
   for (std::uint32_t p = 0; p < partitions_.size(); ++p) {
     PartitionState& state = partitions_[p];
-    if (now_ms < state.last_write_ms + config.tombstone_grace_ms) continue;
+    // Written as a difference: a "never reap" grace near 2^64 must not wrap around.
+    if (now_ms < state.last_write_ms || now_ms - state.last_write_ms < config.tombstone_grace_ms) {
+      continue;
+    }
     if (!partition_confirmed(node, p)) continue;
     storage::WriteBatch batch;
     std::uint64_t reaped = 0;
-    (void)node.storage().scan(
+    const Status status = node.storage().scan(
         storage::Namespace::kData, storage::partition_prefix(p), storage::partition_end(p),
         [&](std::string_view key, std::string_view value) {
           auto object = VersionedObject::decode(value);
@@ -99,6 +136,10 @@ void AntiEntropyManager::reap_tombstones(NodeContext& node) {
           }
           return true;
         });
+    if (!status.is_ok()) {
+      ++node.stats().storage_errors;  // Reaped next round.
+      continue;
+    }
     if (reaped == 0) continue;
     // Tombstones have no tree entry: the trees do not change, only the partition's write time.
     state.last_write_ms = now_ms;
@@ -130,7 +171,7 @@ void AntiEntropyManager::schedule_exchanges(NodeContext& node) {
         now_ms < state.last_exchange_ms + config.anti_entropy_interval_ms) {
       continue;
     }
-    if (std::find(busy.begin(), busy.end(), p) != busy.end()) continue;
+    if (std::find(busy.begin(), busy.end(), p) != busy.end() || state.dirty) continue;
     const auto home = node.ring()->preference_list(p, node.smallest_n());
     if (std::find(home.begin(), home.end(), config.node_id) == home.end()) continue;
     // Each pair of replicas is compared by its lower id only, so two nodes never run the same
@@ -178,11 +219,11 @@ void AntiEntropyManager::finish_exchange(NodeContext& node, std::uint64_t exchan
   exchanges_.erase(it);
 }
 
-std::map<std::string, std::string> AntiEntropyManager::entries_in_leaves(
+std::optional<std::map<std::string, std::string>> AntiEntropyManager::entries_in_leaves(
     NodeContext& node, std::uint32_t partition, const std::vector<std::uint32_t>& leaves) {
   std::map<std::string, std::string> out;
   const HashTree& tree = partitions_[partition].tree;
-  (void)node.storage().scan(storage::Namespace::kData, storage::partition_prefix(partition),
+  const Status status = node.storage().scan(storage::Namespace::kData, storage::partition_prefix(partition),
                             storage::partition_end(partition),
                             [&](std::string_view key, std::string_view value) {
                               if (std::binary_search(leaves.begin(), leaves.end(),
@@ -191,6 +232,10 @@ std::map<std::string, std::string> AntiEntropyManager::entries_in_leaves(
                               }
                               return true;
                             });
+  if (!status.is_ok()) {
+    ++node.stats().storage_errors;
+    return std::nullopt;  // No answer: the initiator times out and tries again later.
+  }
   return out;
 }
 
@@ -216,7 +261,7 @@ bool AntiEntropyManager::merge_repair(NodeContext& node, std::uint32_t partition
 void AntiEntropyManager::on_message(NodeContext& node, const NodeId& from,
                                     const AntiEntropy& message) {
   const std::uint32_t p = message.partition;
-  if (partitions_.empty() || p >= partitions_.size() ||
+  if (partitions_.empty() || p >= partitions_.size() || partitions_[p].dirty ||
       message.level > partitions_[p].tree.depth() ||
       message.indices.size() > kIndicesPerMessageMax ||
       message.hashes.size() > kIndicesPerMessageMax ||
@@ -276,7 +321,9 @@ std::optional<AntiEntropy> AntiEntropyManager::on_hashes(NodeContext& node, cons
       differing.resize(node.config().anti_entropy_leaves_max);  // The rest: next exchange.
     }
     reply.kind = AntiEntropy::Kind::kKeys;
-    for (const auto& [key, object] : entries_in_leaves(node, p, differing)) {
+    const auto entries = entries_in_leaves(node, p, differing);
+    if (!entries) return std::nullopt;
+    for (const auto& [key, object] : *entries) {
       reply.keys.push_back(key);
       reply.key_hashes.push_back(entry_hash(key, object));
     }
@@ -307,7 +354,9 @@ std::optional<AntiEntropy> AntiEntropyManager::on_keys(NodeContext& node,
   for (std::uint32_t leaf : leaves) {
     if (leaf >= partitions_[p].tree.leaf_count()) return std::nullopt;
   }
-  const auto mine = entries_in_leaves(node, p, leaves);
+  const auto entries = entries_in_leaves(node, p, leaves);
+  if (!entries) return std::nullopt;
+  const auto& mine = *entries;
   std::map<std::string, std::uint64_t> theirs;
   for (std::size_t i = 0; i < message.keys.size(); ++i) {
     theirs.emplace(message.keys[i], message.key_hashes[i]);

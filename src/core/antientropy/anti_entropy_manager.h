@@ -51,6 +51,11 @@ class AntiEntropyManager {
   void note_data_write(std::string_view storage_key, std::optional<std::string_view> old_object,
                        std::optional<std::string_view> new_object, std::uint64_t now_ms);
 
+  // A write to this partition failed, or its old object could not be read: the tree may no
+  // longer match storage. It is rebuilt from storage on the next tick; until then it takes part
+  // in no exchange, and earlier confirmations no longer count for reaping.
+  void mark_dirty(std::uint32_t partition, std::uint64_t now_ms);
+
   void on_message(NodeContext& node, const NodeId& from, const AntiEntropy& message);
   // Starts the exchanges that are due, then reaps what may be reaped.
   void on_tick(NodeContext& node);
@@ -71,6 +76,7 @@ class AntiEntropyManager {
     std::uint64_t last_write_ms = 0;  // The last local data write (start time at first).
     // Per peer: the latest time (local clock) as of which the peer's copy equalled ours.
     std::map<NodeId, std::uint64_t> confirmed_ms;
+    bool dirty = false;  // The tree may differ from storage (see mark_dirty).
   };
   // An exchange this node started.
   struct Exchange {
@@ -80,6 +86,7 @@ class AntiEntropyManager {
     std::uint64_t started_ms = 0;  // When our root was taken.
   };
 
+  void rebuild_dirty_trees(NodeContext& node);
   void schedule_exchanges(NodeContext& node);
   void reap_tombstones(NodeContext& node);
   bool partition_confirmed(NodeContext& node, std::uint32_t partition) const;
@@ -92,8 +99,8 @@ class AntiEntropyManager {
   std::optional<AntiEntropy> on_keys(NodeContext& node, const AntiEntropy& message);
   std::optional<AntiEntropy> on_entries(NodeContext& node, const AntiEntropy& message);
   void on_done(NodeContext& node, const NodeId& from, const AntiEntropy& message);
-  // Own (key -> object) under the given leaves of a partition.
-  std::map<std::string, std::string> entries_in_leaves(NodeContext& node, std::uint32_t partition,
+  // Own (key -> object) under the given leaves of a partition; nullopt when storage failed.
+  std::optional<std::map<std::string, std::string>> entries_in_leaves(NodeContext& node, std::uint32_t partition,
                                                        const std::vector<std::uint32_t>& leaves);
   bool merge_repair(NodeContext& node, std::uint32_t partition, const std::string& storage_key,
                     const std::string& object);
@@ -102,6 +109,7 @@ class AntiEntropyManager {
   std::map<std::uint64_t, Exchange> exchanges_;  // Started here, by exchange id.
   std::uint32_t next_exchange_partition_ = 0;
   std::uint64_t next_reap_ms_ = 0;
+  bool any_dirty_ = false;
 };
 
 }  // namespace ringkv::core

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/invariant.h"
+
 namespace ringkv::core {
 namespace {
 
@@ -37,13 +39,16 @@ void OwnershipTransfer::count_pending(NodeContext& node) {
   for (std::uint32_t p = 0; p < node.config().partition_count; ++p) {
     if (node.is_home_partition(p)) continue;
     bool foreign = false;
-    (void)node.storage().scan(storage::Namespace::kData, storage::partition_prefix(p),
-                              storage::partition_end(p),
-                              [&](std::string_view key, std::string_view) {
-                                foreign = !handoff_targets(node, key, nullptr).empty();
-                                return !foreign;
-                              });
-    if (foreign) ++transfers_pending_;
+    const Status status = node.storage().scan(
+        storage::Namespace::kData, storage::partition_prefix(p), storage::partition_end(p),
+        [&](std::string_view key, std::string_view) {
+          foreign = !handoff_targets(node, key, nullptr).empty();
+          return !foreign;
+        });
+    // A partition that could not be read counts as pending: a leaver must not declare itself
+    // gone, nor a peer reap tombstones, on the strength of a failed scan.
+    if (!status.is_ok()) ++node.stats().storage_errors;
+    if (foreign || !status.is_ok()) ++transfers_pending_;
   }
   transfers_pending_ += rebuilds_.size();
 }
@@ -99,7 +104,7 @@ bool OwnershipTransfer::transfer_partition(NodeContext& node, std::uint32_t part
                                            const std::vector<std::string>& in_flight) {
   const NodeConfig& config = node.config();
   bool counted = false;
-  (void)node.storage().scan(
+  const Status status = node.storage().scan(
       storage::Namespace::kData, storage::partition_prefix(partition),
       storage::partition_end(partition), [&](std::string_view key, std::string_view value) {
         storage::DecodedKey decoded;
@@ -126,6 +131,10 @@ bool OwnershipTransfer::transfer_partition(NodeContext& node, std::uint32_t part
         ++node.stats().transfer_keys_sent;
         return true;
       });
+  if (!status.is_ok()) {
+    ++node.stats().storage_errors;
+    return true;  // Unknown what is left: still pending.
+  }
   return counted;
 }
 
@@ -153,15 +162,42 @@ void OwnershipTransfer::on_transfer_ack(NodeContext& node, const NodeId& from,
   if (!transfer.waiting.empty()) return;
   TransferSend done = std::move(transfer);
   transfers_.erase(it);
-  auto current = node.storage().get(storage::Namespace::kData, done.storage_key);
-  // Deleted only if unchanged since it was sent and still not ours.
-  if (current.is_ok() && current->has_value() && **current == done.object &&
-      !handoff_targets(node, done.storage_key, nullptr).empty()) {
-    node.erase_data(done.storage_key, done.object);
-    ++node.stats().transfer_keys_handed_off;
-    node.stats().transfer_bytes_handed_off += done.storage_key.size() + done.object.size();
-  }
+  erase_handed_off(node, done.storage_key, done.object);
   if (transfers_.empty()) wake(node, true);  // The new owners keep up: stream the next round.
+}
+
+void OwnershipTransfer::erase_handed_off(NodeContext& node, const std::string& storage_key,
+                                         const std::string& object) {
+  auto current = node.storage().get(storage::Namespace::kData, storage_key);
+  // Deleted only if unchanged since it was sent and still not ours.
+  if (!current.is_ok() || !current->has_value() || **current != object ||
+      handoff_targets(node, storage_key, nullptr).empty()) {
+    return;
+  }
+  const std::uint64_t token = node.erase_data(storage_key, object, TransferDone{});
+  erases_.emplace(token, std::pair{storage_key, object});
+}
+
+void OwnershipTransfer::on_persisted(NodeContext& node, std::uint64_t token,
+                                     const Status& status) {
+  auto it = erases_.find(token);
+  RINGKV_INVARIANT(it != erases_.end());
+  auto [storage_key, object] = std::move(it->second);
+  erases_.erase(it);
+  if (status.is_ok()) {
+    ++node.stats().transfer_keys_handed_off;
+    node.stats().transfer_bytes_handed_off += storage_key.size() + object.size();
+    return;
+  }
+  // Unknown whether the delete reached the disk. Refused: the key is still there and the next
+  // round sends it again. Not synced: it no longer shows, but may still be on disk, so write the
+  // delete again (the key was acknowledged by every home replica).
+  auto current = node.storage().get(storage::Namespace::kData, storage_key);
+  if (current.is_ok() && !current->has_value()) {
+    storage::WriteBatch batch;
+    batch.del(storage::Namespace::kData, storage_key);
+    erases_.emplace(node.persist(std::move(batch), TransferDone{}), std::pair{storage_key, object});
+  }
 }
 
 void OwnershipTransfer::plan_rebuilds(NodeContext& node, const Ring& old_ring,
@@ -240,11 +276,13 @@ void OwnershipTransfer::run_rebuilds(NodeContext& node) {
       continue;
     }
     if (!node.peer_ready(key.second) || budget_bytes_ <= 0) continue;
-    if (!send_rebuild_batch(node, key, task)) {
+    const RebuildStep step = send_rebuild_batch(node, key, task);
+    if (step == RebuildStep::kFinished) {
       // The scan reached the end of the partition without a key for the target: done.
       finished.push_back(key);
       continue;
     }
+    if (step == RebuildStep::kScanFailed) continue;  // Nothing sent: tried again next round.
     task.deadline_ms = now_ms + node.config().request_timeout_ms;
     node.request_timer(task.deadline_ms);
   }
@@ -255,14 +293,14 @@ void OwnershipTransfer::run_rebuilds(NodeContext& node) {
   }
 }
 
-bool OwnershipTransfer::send_rebuild_batch(NodeContext& node, const RebuildKey& key,
+OwnershipTransfer::RebuildStep OwnershipTransfer::send_rebuild_batch(NodeContext& node, const RebuildKey& key,
                                            RebuildTask& task) {
   const std::uint32_t partition = key.first;
   // Resume after the last acknowledged key ("\0" appended: the smallest key above it).
   const std::string begin =
       task.cursor.empty() ? storage::partition_prefix(partition) : task.cursor + '\0';
   std::size_t batch = 0;
-  (void)node.storage().scan(
+  const Status status = node.storage().scan(
       storage::Namespace::kData, begin, storage::partition_end(partition),
       [&](std::string_view storage_key, std::string_view value) {
         task.batch_last_key = std::string(storage_key);
@@ -280,7 +318,14 @@ bool OwnershipTransfer::send_rebuild_batch(NodeContext& node, const RebuildKey& 
         ++node.stats().rebuild_keys_sent;
         return ++batch < kRebuildBatchKeys;
       });
-  return !task.waiting.empty();
+  if (!task.waiting.empty()) return RebuildStep::kSent;  // Acknowledged keys move the cursor.
+  if (!status.is_ok()) {
+    // Finishing now would delete the cursor with keys never sent: the partition would stay a
+    // replica short.
+    ++node.stats().storage_errors;
+    return RebuildStep::kScanFailed;
+  }
+  return RebuildStep::kFinished;
 }
 
 void OwnershipTransfer::on_rebuild_ack(NodeContext& node, const NodeId& from,

@@ -49,11 +49,15 @@ class OwnershipTransfer {
   void on_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   // Forgets transfers past their deadline (sent again next round).
   void expire(std::uint64_t now_ms);
+  // A delete of a handed-off key (PersistPurpose TransferDone) is durable, or failed.
+  void on_persisted(NodeContext& node, std::uint64_t token, const Status& status);
 
   // Partitions holding keys this node is not a home replica of, plus rebuild tasks.
   std::uint64_t pending() const { return transfers_pending_; }
-  // Nothing left to hand off and nothing in flight.
-  bool settled() const { return transfers_pending_ == 0 && transfers_.empty(); }
+  // Nothing left to hand off, nothing in flight, and every delete of a handed-off key durable.
+  bool settled() const {
+    return transfers_pending_ == 0 && transfers_.empty() && erases_.empty();
+  }
   std::size_t keys_in_flight() const { return transfers_.size() + rebuild_ops_.size(); }
   std::size_t rebuilds_pending() const { return rebuilds_.size(); }
 
@@ -76,6 +80,9 @@ class OwnershipTransfer {
   using RebuildKey = std::pair<std::uint32_t, NodeId>;  // (partition, target)
 
   void run(NodeContext& node);
+  // Deletes a key every home replica acknowledged, if it is still `object` and still not ours.
+  void erase_handed_off(NodeContext& node, const std::string& storage_key,
+                        const std::string& object);
   void refill_budget(std::uint64_t rate_bytes_per_s, std::uint64_t now_ms);
   // Sends what is due from one partition this node is not home for; false when nothing is left
   // to hand off there.
@@ -88,11 +95,14 @@ class OwnershipTransfer {
   void on_transfer_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   void on_rebuild_ack(NodeContext& node, const NodeId& from, const ReplicaWriteAck& message);
   void run_rebuilds(NodeContext& node);
-  // Sends the next batch of a rebuild; false when the partition has nothing left for the target.
-  bool send_rebuild_batch(NodeContext& node, const RebuildKey& key, RebuildTask& task);
+  // Sends the next batch of a rebuild.
+  enum class RebuildStep : std::uint8_t { kSent, kFinished, kScanFailed };
+  RebuildStep send_rebuild_batch(NodeContext& node, const RebuildKey& key, RebuildTask& task);
   void persist_rebuild(NodeContext& node, const RebuildKey& key, const RebuildTask* task);
 
   std::map<std::uint64_t, TransferSend> transfers_;  // By operation id.
+  // Deletes of handed-off keys waiting to be durable, by persist token: (storage key, object).
+  std::map<std::uint64_t, std::pair<std::string, std::string>> erases_;
   std::uint64_t transfers_pending_ = 0;
   std::map<RebuildKey, RebuildTask> rebuilds_;
   std::map<std::uint64_t, RebuildKey> rebuild_ops_;  // Operation id -> its task.
