@@ -1,7 +1,7 @@
 // fault_client: the C++ client library's side of the fault harness (tests/faults/harness.py).
 //
 //   fault_client ryw --servers A,B,... --out FILE [--threads 3] [--keys-per-thread 8]
-//                [--duration-s 60] [--prefix ryw] [--timeout-ms 4000]
+//                [--duration-s 60] [--prefix ryw] [--timeout-ms 4000] [--pace-ms 0]
 //     Read-your-writes. Thread i owns the keys PREFIX-i-0 .. PREFIX-i-(M-1) and a partition-aware
 //     client connected first to servers[i % count]. Each operation writes a new value
 //     ("PREFIX-i-SEQ") to one of its keys with the context of the thread's last read of that key,
@@ -11,7 +11,8 @@
 //        "read":"contains|missing|failed|skipped","read_error","read_values","ms"}
 //     `indeterminate` is the client's "outcome unknown" (the request left and no answer came);
 //     `failed` is any other error (a node answered with an error, or nothing could be reached).
-//     Stops after --duration-s or on SIGTERM/SIGINT.
+//     Each thread sleeps --pace-ms between operations. Stops after --duration-s or on
+//     SIGTERM/SIGINT.
 //
 //   fault_client read --server A --keys FILE --out FILE [--r 3] [--attempts 20]
 //     Strong final reads: every key listed in --keys (one per line) is read with r (default 3,
@@ -114,6 +115,7 @@ int run_ryw(const std::map<std::string, std::string>& flags) {
   const auto duration = std::chrono::seconds(std::stoi(flag(flags, "duration-s", "60")));
   const std::string prefix = flag(flags, "prefix", "ryw");
   const int timeout_ms = std::stoi(flag(flags, "timeout-ms", "4000"));
+  const auto pace = std::chrono::milliseconds(std::stoi(flag(flags, "pace-ms", "0")));
   if (servers.empty() || threads < 1 || keys_per_thread < 1) {
     std::cerr << "error: --servers, --threads and --keys-per-thread must be set\n";
     return 2;
@@ -178,6 +180,7 @@ int run_ryw(const std::map<std::string, std::string>& flags) {
         }
         record["done_ms"] = ms_since_start();
         out.write(record);
+        if (pace.count() > 0) std::this_thread::sleep_for(pace);
       }
     });
   }
