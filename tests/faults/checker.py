@@ -83,8 +83,7 @@ class Summary:
             self.errors[(outcome, normalize(record.get("error")))] += 1
 
     def passed(self):
-        return (not self.lost and not self.unreadable and not self.phantoms
-                and not self.notes.get("stale_reads"))
+        return not self.lost and not self.unreadable and not self.phantoms
 
     def as_dict(self):
         return {"workload": self.name, "attempted": self.attempted,
@@ -156,7 +155,10 @@ def check_ryw(records, reads):
         by_key[record["key"]].append(record)
         if record["outcome"] == "ok":
             if record.get("read") == "missing":
-                stale.append(f"{record['key']}={record['value']} at {record['ms'] / 1000:.1f} s: "
+                stale.append(f"{record['key']}={record['value']} at {record['ms'] / 1000:.1f} s "
+                             f"(put sent first to {record.get('put_hint') or '?'}, read answered "
+                             f"first by {record.get('read_by') or '?'}, "
+                             f"{record['done_ms'] - record['ms']} ms): "
                              f"read {record.get('read_values')}")
             elif record.get("read") == "failed":
                 read_failed += 1

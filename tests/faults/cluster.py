@@ -28,9 +28,11 @@ class Node:
         self.proc = None
         self.incarnation = 0
         self.paused = False
-        self.expect_exit = False  # Set by the nemesis before it kills, and for a leaver.
-        self.leaving = False
-        self.gone = False         # Left the cluster (exited after `ringkv leave`).
+        self.killed = False       # The nemesis killed this incarnation (it restarts it).
+        self.stopping = False     # SIGTERM at the end of the run.
+        self.leaving = False      # `ringkv leave` was accepted: it exits 0 once handed off.
+        self.gone = False         # Left the cluster, or never became a member.
+        self.crash_restarts = 0
         self.log_paths = []
 
     def running(self):
@@ -90,7 +92,7 @@ class Cluster:
             node.proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
         node.paused = False
-        node.expect_exit = False
+        node.killed = False
 
     def start_initial(self):
         for i in range(1, self.initial_hosts + 1):
@@ -123,7 +125,7 @@ class Cluster:
 
     def kill(self, node):
         with self.lock:
-            node.expect_exit = True
+            node.killed = True
             if node.running():
                 if node.paused:
                     os.kill(node.proc.pid, signal.SIGCONT)
@@ -134,7 +136,7 @@ class Cluster:
 
     def restart(self, node):
         with self.lock:
-            if not node.running():
+            if not node.running() and not node.gone:
                 self._spawn(node)
 
     def pause(self, node):
@@ -164,41 +166,58 @@ class Cluster:
             return 124, f"ringkv {' '.join(args)}: no answer within {timeout} s"
         return result.returncode, (result.stdout + result.stderr).strip()
 
-    def join(self, host):
-        """Starts a new node on host with auto_join off, then `ringkv join` (no --wait)."""
+    def join(self, host, timeout_s=30):
+        """Starts a new node on host with auto_join off, then `ringkv join` (no --wait). A node
+        just started has not heard from a seed yet and refuses to join: retried until timeout.
+        A node that could not join is stopped and never counted as a member."""
         node = self.add_node(host, auto_join=False)
         if not self.wait_listening(node):
-            return node, 1, "the new node did not start listening"
-        code, out = self.cli("join", "--server", self.native(node))
+            code, out = 1, "the new node did not start listening"
+        else:
+            deadline = time.time() + timeout_s
+            attempts = 0
+            while True:
+                attempts += 1
+                code, out = self.cli("join", "--server", self.native(node))
+                if code == 0 or "not heard from a seed" not in out or time.time() > deadline:
+                    break
+                time.sleep(0.5)
+            if attempts > 1:
+                out += f" (attempt {attempts})"
+        if code != 0:
+            self.kill(node)
+            node.gone = True
         return node, code, out
 
     def leave(self, node):
-        with self.lock:
+        code, out = self.cli("leave", "--server", self.native(node))
+        if code == 0:
             node.leaving = True
-            node.expect_exit = True
-        return self.cli("leave", "--server", self.native(node))
+        return code, out
 
-    def check_exits(self):
-        """Records nodes that exited although nobody killed them; a leaver's exit 0 is expected.
-        Returns the crashed nodes (the caller restarts them)."""
+    def check_exits(self, max_restarts=3):
+        """Records nodes that exited although nobody killed or stopped them; a leaver's exit 0
+        is expected (it becomes gone). Returns the crashed nodes to restart (at most
+        max_restarts times each: a node that cannot start stays down, the run fails)."""
         crashed = []
         with self.lock:
             for node in self.nodes.values():
-                if node.proc is None or node.gone or node.proc.poll() is None:
+                if (node.proc is None or node.gone or node.killed or node.stopping
+                        or node.proc.poll() is None):
                     continue
                 code = node.proc.returncode
-                if node.leaving:
+                if node.leaving and code == 0:
                     node.gone = True
-                    if code != 0:
-                        self.crashes.append((node.id, code, node.log_paths[-1]))
-                        self.log(f"node {node.id} exited with {code} while leaving")
-                    else:
-                        self.log(f"node {node.id} left the cluster and exited 0")
-                elif not node.expect_exit:
-                    self.crashes.append((node.id, code, node.log_paths[-1]))
-                    self.log(f"CRASH: node {node.id} exited with {code} "
-                             f"(log {node.log_paths[-1]})")
-                    node.expect_exit = True
+                    self.log(f"node {node.id} left the cluster and exited 0")
+                    continue
+                if any(c[0] == node.id and c[3] == node.incarnation for c in self.crashes):
+                    continue  # Already recorded (not restarted any more).
+                self.crashes.append((node.id, code, node.log_paths[-1], node.incarnation))
+                self.log(f"CRASH: node {node.id} exited with {code}"
+                         f"{' while leaving' if node.leaving else ''} "
+                         f"(log {node.log_paths[-1]})")
+                if node.crash_restarts < max_restarts:
+                    node.crash_restarts += 1
                     crashed.append(node)
         return crashed
 
@@ -242,7 +261,7 @@ class Cluster:
             running = [node for node in self.nodes.values() if node.running()]
             for node in running:
                 self.resume(node)
-                node.expect_exit = True
+                node.stopping = True
                 node.proc.terminate()
             for node in running:
                 try:

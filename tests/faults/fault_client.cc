@@ -8,7 +8,11 @@
 //     then reads the key back through the same client: the read must contain the value. One JSON
 //     line per write goes to FILE (flushed as it is written):
 //       {"key","value","seq","outcome":"ok|failed|indeterminate","error",
-//        "read":"contains|missing|failed|skipped","read_error","read_values","ms"}
+//        "read":"contains|missing|failed|skipped","read_error","read_values","ms",
+//        "put_hint","read_by"}
+//     put_hint: the node the put was sent to first (the previous read's fastest replica, which
+//     the client prefers for writes); read_by: the fastest replica of the read-back. Both are
+//     taken from the contexts, for diagnosing stale reads.
 //     `indeterminate` is the client's "outcome unknown" (the request left and no answer came);
 //     `failed` is any other error (a node answered with an error, or nothing could be reached).
 //     Each thread sleeps --pace-ms between operations. Stops after --duration-s or on
@@ -37,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/version/context.h"
 #include "ringkv/client.h"
 
 namespace {
@@ -83,6 +88,13 @@ std::string flag(const std::map<std::string, std::string>& flags, const std::str
     std::exit(2);
   }
   return fallback;
+}
+
+// The node a context names as the fastest replica of its read ("" when unknown).
+std::string hint_of(const std::string& context) {
+  if (context.empty()) return "";
+  auto decoded = ringkv::core::decode_context(context);
+  return decoded.is_ok() ? decoded->coordinator_hint : "";
 }
 
 bool outcome_unknown(const ringkv::Status& status) {
@@ -159,6 +171,7 @@ int run_ryw(const std::map<std::string, std::string>& flags) {
         const std::string value = prefix + "-" + std::to_string(t) + "-" + std::to_string(seq);
         nlohmann::json record = {{"key", key}, {"value", value}, {"seq", seq},
                                  {"ms", ms_since_start()}};
+        record["put_hint"] = hint_of(contexts[k]);
         const ringkv::Status put = client->put("default", key, value, contexts[k]);
         if (put.is_ok()) {
           record["outcome"] = "ok";
@@ -173,6 +186,7 @@ int run_ryw(const std::map<std::string, std::string>& flags) {
           record["read_error"] = got.status().to_string();
         } else {
           contexts[k] = got->context;
+          record["read_by"] = hint_of(got->context);
           const bool contains =
               std::find(got->values.begin(), got->values.end(), value) != got->values.end();
           record["read"] = put.is_ok() ? (contains ? "contains" : "missing") : "skipped";

@@ -49,7 +49,9 @@ killed nodes restarted) and the workloads stop; the harness waits until the clus
 pending) and then reads every key with r=3 through the native client, so a replica that missed a
 write cannot hide data. A real run passes when no workload lost an acknowledged write, no value
 appeared that nobody wrote, every key could be read, no node crashed or failed to stop cleanly on
-SIGTERM, and the cluster settled. A control run passes when the control workload lost adds.
+SIGTERM, and the cluster settled. Stale reads (read-your-writes violations: the read right after
+an acknowledged write, through the same client, did not contain it) are reported, and fail the
+run only with --strict-ryw. A control run passes when the control workload lost adds.
 
 Every run starts by removing leftovers of dead runs (net.SlotLock) and cleans up after itself in
 a finally block, also on SIGINT/SIGTERM: processes killed, namespaces and links deleted.
@@ -246,9 +248,9 @@ def run_once(args, control, log):
         crashes = cluster.crashes
         for node_id, code, path in bad_exits:
             log(f"node {node_id} did not stop cleanly on SIGTERM: {code} (log {path})")
-        for node_id, code, path in crashes:
+        for node_id, code, path, _ in crashes:
             log(f"CRASH: node {node_id} exited with {code} (log {path})")
-        for node_id, code, path in crashes + bad_exits:
+        for node_id, code, path in [c[:3] for c in crashes] + bad_exits:
             tail = open(path, errors="replace").read().splitlines()[-15:]
             for line in tail:
                 log(f"  {node_id}| {line}")
@@ -268,8 +270,12 @@ def run_once(args, control, log):
                 if s.lost:
                     reasons.append(f"{s.name} lost {len(s.lost)} acknowledged writes")
                 if s.notes.get("stale_reads"):
-                    reasons.append(f"{s.name}: {s.notes['stale_reads']} reads missed the "
-                                   "client's own acknowledged write")
+                    message = (f"{s.name}: {s.notes['stale_reads']} reads missed the client's "
+                               "own acknowledged write")
+                    if args.strict_ryw:
+                        reasons.append(message)
+                    else:
+                        log(f"WARNING (not a failure without --strict-ryw): {message}")
                 if s.unreadable:
                     reasons.append(f"{s.name}: {len(s.unreadable)} keys unreadable")
                 if s.phantoms:
@@ -335,6 +341,10 @@ def parse_args(argv):
     parser.add_argument("--control-keys", type=int, default=1)
     parser.add_argument("--control-duration", type=int, default=25,
                         help="seconds of faults of the control run with --ci")
+    parser.add_argument("--strict-ryw", action="store_true",
+                        help="fail a real run on stale reads (an acknowledged write missing from "
+                             "the read that followed it through the same client); without it "
+                             "they are reported only, losses decide")
     parser.add_argument("--json", help="write the summaries of the runs to this file")
     parser.add_argument("--node-arg", action="append", default=[],
                         help="extra argument for every `ringkv serve` (repeatable)")
