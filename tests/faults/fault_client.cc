@@ -26,6 +26,8 @@
 // Exit status: 0 when the run completed (whatever the outcomes: the harness judges them), 2 on
 // bad arguments, 1 when the cluster could not be reached at all.
 #include <nlohmann/json.hpp>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -255,6 +257,10 @@ int run_read(const std::map<std::string, std::string>& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Die with the harness that started us (even after a kill -9 of it): a leftover client would
+  // write into the next run's cluster, which reuses the addresses.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() == 1) return 1;
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGPIPE, SIG_IGN);
