@@ -8,6 +8,8 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   redis-tools
+  # the fault harness (scripts/fault-harness.sh): namespaces and veth, its orchestrator, RESP
+  iproute2 python3 python3-redis
 )
 missing=()
 for package in "${packages[@]}"; do
