@@ -18,7 +18,8 @@ foreach(library IN LISTS RINGKV_CLIENT_CLOSURE)
   if(EXISTS ${source_dir}/include/ringkv)
     file(GLOB headers CONFIGURE_DEPENDS ${source_dir}/include/ringkv/*.h)
     list(APPEND client_public_headers ${headers})
-    target_include_directories(${library} INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+    target_include_directories(${library}
+      INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   endif()
 endforeach()
 # The public headers need C++17 (std::variant, std::string_view); ringkv itself builds as C++20.

@@ -24,7 +24,8 @@ run_one() {  # TARGET NAME: one fuzzing run, its output in build-fuzz/logs/NAME.
   mkdir -p "$corpus"
   [ -d "fuzz/corpus/$2" ] && seeds=("fuzz/corpus/$2")
   "$1" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="build-fuzz/artifacts/$2-" "$corpus" "${seeds[@]}" >"build-fuzz/logs/$2.log" 2>&1
+    -artifact_prefix="build-fuzz/artifacts/$2-" "$corpus" "${seeds[@]}" \
+    >"build-fuzz/logs/$2.log" 2>&1
 }
 
 # The targets this build declares (build-fuzz/fuzz may hold binaries of removed ones).
@@ -36,8 +37,11 @@ finish() {  # NAME: waits for its run and reports it.
   local name=$1
   if wait "${pids[$name]}"; then
     passed=$((passed + 1))
-    echo "== $name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "build-fuzz/logs/$name.log" |
-      grep -o '[0-9]*$') inputs in ${seconds}s, corpus $(find "build-fuzz/corpus/$name" -type f | wc -l) files"
+    local inputs files
+    inputs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "build-fuzz/logs/$name.log" |
+      grep -o '[0-9]*$')
+    files=$(find "build-fuzz/corpus/$name" -type f | wc -l)
+    echo "== $name: $inputs inputs in ${seconds}s, corpus $files files"
   else
     failed+=("$name")
     echo "== $name FAILED (build-fuzz/logs/$name.log):"

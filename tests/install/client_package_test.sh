@@ -13,7 +13,10 @@ work=$(mktemp -d /tmp/ringkv-package-XXXXXX)
 prefix=$work/prefix
 node_pid=""
 cleanup() {
-  if [ -n "$node_pid" ]; then kill -KILL "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; fi
+  if [ -n "$node_pid" ]; then
+    kill -KILL "$node_pid" 2>/dev/null || true
+    wait "$node_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,7 +33,9 @@ for file in lib/cmake/ringkv/ringkvConfig.cmake lib/pkgconfig/ringkv.pc lib/libr
   [ -f "$prefix/$file" ] || fail "$file is missing"
 done
 # The archives carry client code only: no Node, membership, peer messages or storage engines.
-if nm -C "$prefix"/lib/*.a 2>/dev/null | grep -E ' [TW] ringkv::(core::((Node|Gossiper|Ring|HashTree)::|encode_gossip)|storage::|api::(parse_incoming|peer_from_wire))' | head -5 | grep .; then
+server_symbols=' [TW] ringkv::(core::((Node|Gossiper|Ring|HashTree)::|encode_gossip)|storage::|'
+server_symbols+='api::(parse_incoming|peer_from_wire))'
+if nm -C "$prefix"/lib/*.a 2>/dev/null | grep -E "$server_symbols" | head -5 | grep .; then
   fail "server code in the client package (above)"
 fi
 
@@ -38,7 +43,8 @@ step "examples/client with find_package(ringkv)"
 "$cmake" -S "$source_dir/examples/client" -B "$work/build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" ||
   { cat "$work/configure.log"; fail "configuring the example against the package"; }
-"$cmake" --build "$work/build" >"$work/build.log" || { cat "$work/build.log"; fail "building the example"; }
+"$cmake" --build "$work/build" >"$work/build.log" ||
+  { cat "$work/build.log"; fail "building the example"; }
 
 step "examples/client with pkg-config"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
@@ -63,7 +69,8 @@ for attempt in 1 2 3 4 5; do
   kill -KILL "$node_pid" 2>/dev/null || true
   wait "$node_pid" 2>/dev/null || true
   node_pid=""
-  echo "  the node did not start on port $port (attempt $attempt):"; sed 's/^/    /' "$work/node.log"
+  echo "  the node did not start on port $port (attempt $attempt):"
+  sed 's/^/    /' "$work/node.log"
 done
 [ -n "$node_pid" ] || fail "no node could be started"
 "$work/build/ringkv_client_example" "127.0.0.1:$port" | sed 's/^/  cmake build: /'
