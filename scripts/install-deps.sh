@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages ringkv builds and tests with. Idempotent: runs apt-get only
-# when something is missing (and then `apt-get update` first).
+# install-deps.sh [fuzz]: installs the Debian 12 packages ringkv builds and tests with; `fuzz` adds
+# clang 14 and its libFuzzer/sanitizer runtimes (scripts/fuzz.sh, which scripts/test.sh runs).
+# Idempotent: runs apt-get only when something is missing (and then `apt-get update` first).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -11,6 +12,12 @@ packages=(
   # the fault harness (scripts/fault-harness.sh): namespaces and veth, its orchestrator, RESP
   iproute2 python3 python3-redis
 )
+for group in "$@"; do
+  case "$group" in
+    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "usage: install-deps.sh [fuzz]" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

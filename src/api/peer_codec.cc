@@ -1,5 +1,5 @@
 // Peer messages <-> protobuf (PeerEnvelope inside a Request frame).
-#include "api/native_codec.h"
+#include "api/peer_codec.h"
 
 // GCC 12 at -O3 reports members of the PeerMessage variant as "may be used uninitialized" when
 // the variant is assigned from a temporary: a false positive (every alternative is fully

@@ -1,8 +1,7 @@
-// libFuzzer target for RespParser (build with clang: -fsanitize=fuzzer,address,undefined and link
-// ringkv_api). Feeds the input in two chunks split at a point the input chooses, so the fuzzer
-// also explores requests cut across reads, and checks properties every client relies on:
-// a parsed request is never empty and respects the argument and size limits, and errors are
-// sticky protocol errors.
+// libFuzzer target for RespParser (built with clang by scripts/fuzz.sh; links ringkv_resp only).
+// Feeds the input in two chunks split at a point the input chooses, so the fuzzer also explores
+// requests cut across reads, and checks properties every client relies on: a parsed request is
+// never empty and respects the argument and size limits, and errors are sticky protocol errors.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -4,7 +4,7 @@
 #include <map>
 #include <optional>
 
-#include "api/native_codec.h"
+#include "api/client_codec.h"
 #include "common/limits.h"
 #include "connection.h"
 #include "core/key_position.h"

@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::client {
 
