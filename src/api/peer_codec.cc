@@ -69,6 +69,7 @@ struct ToWire {
     auto* out = envelope.mutable_forward_request();
     out->set_forward_id(m.forward_id);
     *out->mutable_request() = make_request(m.request);
+    out->set_hops(m.hops);
   }
   void operator()(const core::ForwardReply& m) const {
     auto* out = envelope.mutable_forward_reply();
@@ -159,7 +160,8 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
       const auto& m = envelope.forward_request();
       auto request = request_from_wire(m.request());
       if (!request.is_ok()) return request.status();
-      delivery.message = core::ForwardRequest{m.forward_id(), std::move(request).value()};
+      delivery.message =
+          core::ForwardRequest{m.forward_id(), std::move(request).value(), m.hops()};
       break;
     }
     case wire::PeerEnvelope::kForwardReply: {

@@ -95,6 +95,7 @@ Status Node::start(std::uint64_t now_ms) {
 
 bool Node::believes_alive(const NodeId& node) const {
   if (node == config_.node_id) return true;
+  if (unreachable_.contains(node)) return false;
   return detector_->is_available(node, now_ms_);
 }
 
@@ -191,17 +192,25 @@ void Node::on_client_request(ClientRequest request, std::uint64_t now_ms) {
   handle_request(std::move(request), ClientOrigin{request_id}, now_ms);
 }
 
-void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms) {
+void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms,
+                          std::uint32_t hops) {
   if (Status status = validate_request(request); !status.is_ok()) {
     fail(origin, std::move(status));
     return;
   }
-  if (!ring_ || departed()) {
-    fail(origin, Status::unavailable(
-                     departed() ? "node " + config_.node_id + " has left the cluster"
-                                : "node " + config_.node_id +
-                                      " is not part of a cluster yet (waiting to join through "
-                                      "its seeds)"));
+  if (!ring_) {
+    // Not part of a cluster yet (a new or wiped node waiting for its seeds): a seed can serve.
+    std::vector<NodeId> seeds;
+    for (const NodeId& seed : config_.seeds) {
+      if (seed != config_.node_id) seeds.push_back(seed);
+    }
+    if (seeds.empty() || hops >= kForwardHopsMax) {
+      fail(origin, Status::unavailable("node " + config_.node_id +
+                                       " is not part of a cluster yet (waiting to join through "
+                                       "its seeds)"));
+      return;
+    }
+    forward(std::move(request), std::move(origin), seeds, now_ms, hops + 1);
     return;
   }
   auto quorum = effective_quorum(bucket_properties(request.bucket), request.r, request.w,
@@ -211,41 +220,51 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
     return;
   }
   std::vector<NodeId> replicas = home_replicas(request.bucket, request.key, quorum->n);
-  if (request.op == ClientOp::kGet && request.local) {
-    // This node's own replica only, whatever the ring says (operators and tests).
-    ++stats_.gets;
-    auto object = read_local(request.bucket, request.key);
-    if (!object.is_ok()) {
-      fail(origin, object.status());
-      return;
-    }
-    ClientReply reply;
-    reply.values = object->live_values();
-    reply.context = encode_context(ReadContext{object->context(), config_.node_id});
-    finish(origin, std::move(reply));
-    return;
-  }
   if (request.op == ClientOp::kGet) {
     ++stats_.gets;
-    coordinate_get(request, std::move(origin), *quorum, std::move(replicas), now_ms);
+    if (request.local) {
+      read_own_replica(request, origin);
+    } else {
+      coordinate_get(request, std::move(origin), *quorum, std::move(replicas), now_ms);
+    }
     return;
   }
   ++(request.op == ClientOp::kDelete ? stats_.deletes : stats_.puts);
-  if (std::find(replicas.begin(), replicas.end(), config_.node_id) == replicas.end()) {
-    const bool any_home_up = std::any_of(replicas.begin(), replicas.end(),
-                                         [&](const NodeId& id) { return believes_alive(id); });
-    if (!any_home_up && config_.hinted_handoff) {
-      // Always writeable: with every home replica down, this node takes the write itself and
-      // hands it to the home replicas when they are back (ownership transfer).
-      ++stats_.stand_in_puts;
-      coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms,
-                     /*home=*/false);
-      return;
-    }
-    forward_put(std::move(request), std::move(origin), replicas, now_ms);
+  if (std::find(replicas.begin(), replicas.end(), config_.node_id) != replicas.end()) {
+    coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms);
     return;
   }
-  coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms);
+  const bool any_home_up = std::any_of(replicas.begin(), replicas.end(),
+                                       [&](const NodeId& id) { return believes_alive(id); });
+  // Always writeable: with every home replica down, or after the write went from node to node
+  // while their rings disagreed (a ring change in flight), this node takes the write itself and
+  // hands it to the home replicas later (ownership transfer).
+  if (config_.hinted_handoff && (!any_home_up || hops >= kForwardHopsMax)) {
+    ++stats_.stand_in_puts;
+    coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms,
+                   /*home=*/false);
+    return;
+  }
+  if (hops >= kForwardHopsMax) {
+    fail(origin, Status::unavailable("ring mismatch: " + config_.node_id +
+                                     " is not a home replica of the key, and the write was "
+                                     "forwarded " + std::to_string(hops) + " times already"));
+    return;
+  }
+  forward(std::move(request), std::move(origin), replicas, now_ms, hops + 1);
+}
+
+void Node::read_own_replica(const ClientRequest& request, const Origin& origin) {
+  // This node's own replica only, whatever the ring says (operators and tests).
+  auto object = read_local(request.bucket, request.key);
+  if (!object.is_ok()) {
+    fail(origin, object.status());
+    return;
+  }
+  ClientReply reply;
+  reply.values = object->live_values();
+  reply.context = encode_context(ReadContext{object->context(), config_.node_id});
+  finish(origin, std::move(reply));
 }
 
 void Node::finish(const Origin& origin, ClientReply reply) {
@@ -293,6 +312,7 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
 void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms) {
   assert(started_);
   now_ms_ = now_ms;
+  unreachable_.erase(from);
   if (is_known_peer(from)) detector_->heartbeat(from, now_ms);
   if (const auto* ping = std::get_if<Ping>(&message)) {
     effects_.push_back(SendEffect{
@@ -320,7 +340,9 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
     on_forward_request(from, *forward, now_ms);
   } else if (const auto* forward_reply = std::get_if<ForwardReply>(&message)) {
     auto it = forwards_.find(forward_reply->forward_id);
-    if (it == forwards_.end() || it->second.target != from) return;  // Late or spoofed.
+    if (it == forwards_.end()) return;  // Late: another target answered, or it timed out.
+    const auto& tried = it->second.tried;
+    if (std::find(tried.begin(), tried.end(), from) == tried.end()) return;  // Spoofed.
     const Origin origin = it->second.origin;
     forwards_.erase(it);
     finish(origin, forward_reply->reply);
@@ -336,21 +358,9 @@ void Node::on_forward_request(const NodeId& from, const ForwardRequest& forward,
     forwards_seen_.erase(forwards_seen_order_.front());
     forwards_seen_order_.pop_front();
   }
-  if (forward.request.op != ClientOp::kGet && ring_) {
-    // A forwarded write is never forwarded again: if our ring disagrees with the sender's, say so
-    // instead of bouncing the request around.
-    auto quorum = effective_quorum(bucket_properties(forward.request.bucket), forward.request.r,
-                                   forward.request.w, ring_->weights().size());
-    const auto replicas = quorum.is_ok()
-                              ? home_replicas(forward.request.bucket, forward.request.key, quorum->n)
-                              : std::vector<NodeId>{};
-    if (std::find(replicas.begin(), replicas.end(), config_.node_id) == replicas.end()) {
-      fail(origin, Status::unavailable("ring mismatch: " + config_.node_id +
-                                       " is not a home replica of the forwarded key"));
-      return;
-    }
-  }
-  handle_request(forward.request, origin, now_ms);
+  // A write whose home replicas moved while it travelled is routed again by our ring (bounded by
+  // the hop count), rather than refused.
+  handle_request(forward.request, origin, now_ms, forward.hops);
 }
 
 void Node::request_timer(std::uint64_t at_ms) {
@@ -402,15 +412,31 @@ void Node::expire_operations(std::uint64_t now_ms) {
   transfer_.expire(now_ms);
   anti_entropy_.expire(now_ms);
   expired.clear();
+  std::vector<std::uint64_t> retry;
   for (const auto& [id, forward] : forwards_) {
-    if (forward.deadline_ms <= now_ms) expired.push_back(id);
+    if (forward.deadline_ms <= now_ms) {
+      expired.push_back(id);
+    } else if (forward.retry_ms <= now_ms) {
+      retry.push_back(id);
+    }
   }
   for (std::uint64_t id : expired) {
     ++stats_.timeouts;
-    fail(forwards_.at(id).origin,
-         Status::unavailable("forwarded to " + forwards_.at(id).target + ", no answer within " +
-                             std::to_string(config_.request_timeout_ms) + " ms"));
+    const ForwardOperation& forward = forwards_.at(id);
+    std::string tried;
+    for (const NodeId& node : forward.tried) tried += (tried.empty() ? "" : ", ") + node;
+    const std::string why = ring_ ? "" : "node " + config_.node_id +
+                                             " is not part of a cluster yet (waiting to join "
+                                             "through its seeds); ";
+    fail(forward.origin, Status::unavailable(why + "forwarded to " + tried + ", no answer within " +
+                                             std::to_string(forward.timeout_ms) + " ms"));
     forwards_.erase(id);
+  }
+  for (std::uint64_t id : retry) {
+    ForwardOperation& forward = forwards_.at(id);
+    // Silent so far (killed, paused or cut off): the next home replica too. Whichever answers
+    // first answers the client.
+    if (!forward_again(forward, id)) forward.retry_ms = forward.deadline_ms;
   }
 }
 

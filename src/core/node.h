@@ -75,6 +75,10 @@ class Node {
   void on_client_request(ClientRequest request, std::uint64_t now_ms);
   void on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms);
   void on_persisted(std::uint64_t token, const Status& status);
+  // The host knows `peer` cannot be reached now (connection refused or reset): it counts as down
+  // until it is heard from again, forwards waiting on it go to the next home replica at once, and
+  // the requests waiting for its answer count it as failed.
+  void on_peer_unreachable(const NodeId& peer, std::uint64_t now_ms);
   void on_tick(std::uint64_t now_ms);
 
   // Operator commands (dynamic membership only; errors say why). join: declare this node a
@@ -167,10 +171,16 @@ class Node {
     std::uint64_t transfers_pending = 0;
     std::uint64_t hints_held = 0;
   };
+  // A request handed to another node; kept whole so it can be handed to the next one.
   struct ForwardOperation {
     Origin origin;
-    NodeId target;
+    ClientRequest request;
+    std::uint32_t hops = 0;     // Of the ForwardRequest sent.
+    NodeId target;              // The last node it was sent to.
+    std::vector<NodeId> tried;  // Every node it was sent to; any of them may answer.
+    std::uint64_t retry_ms = 0;
     std::uint64_t deadline_ms = 0;
+    std::uint64_t timeout_ms = 0;
   };
   // node.cc: validation, local storage, dispatch, timers.
   Status validate_request(const ClientRequest& request) const;
@@ -188,13 +198,16 @@ class Node {
   std::vector<NodeId> home_replicas(const std::string& bucket, const std::string& key,
                                     std::uint32_t n) const;
   const BucketProperties& bucket_properties(const std::string& bucket) const;
-  void handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms);
+  // `hops`: forwards the request took to get here (see ForwardRequest).
+  void handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms,
+                      std::uint32_t hops = 0);
   void on_forward_request(const NodeId& from, const ForwardRequest& forward,
                           std::uint64_t now_ms);
   void finish(const Origin& origin, ClientReply reply);
   void fail(const Origin& origin, Status status);
   void request_timer(std::uint64_t at_ms);
-  std::uint64_t deadline_for(const ClientRequest& request, std::uint64_t now_ms) const;
+  std::uint64_t timeout_of(const ClientRequest& request) const;
+  void read_own_replica(const ClientRequest& request, const Origin& origin);
   void expire_operations(std::uint64_t now_ms);
 
   // node_put.cc: put coordination and the replica side of writes.
@@ -207,8 +220,13 @@ class Node {
   void on_replica_write(const NodeId& from, const ReplicaWrite& message);
   void on_replica_write_ack(const NodeId& from, const ReplicaWriteAck& message);
   void settle_put(std::uint64_t operation_id);
-  void forward_put(ClientRequest request, Origin origin, const std::vector<NodeId>& replicas,
-                   std::uint64_t now_ms);
+  // Hands the request to one of `candidates` (home replicas, or seeds while this node has no
+  // ring), preferring the replica the context names and then those believed up.
+  void forward(ClientRequest request, Origin origin, const std::vector<NodeId>& candidates,
+               std::uint64_t now_ms, std::uint32_t hops);
+  // Sends a forward to the next candidate it was not sent to yet; false when none is left.
+  bool forward_again(ForwardOperation& forward, std::uint64_t forward_id);
+  std::vector<NodeId> forward_candidates(const ClientRequest& request) const;
   std::vector<ReplicaTarget> write_targets(const std::string& bucket, const std::string& key,
                                            const std::vector<NodeId>& home) const;
 
@@ -253,6 +271,8 @@ class Node {
   // coordinate the same write twice (it would become two siblings with one value).
   std::set<std::pair<NodeId, std::uint64_t>> forwards_seen_;
   std::deque<std::pair<NodeId, std::uint64_t>> forwards_seen_order_;
+  // Peers the host reported unreachable, until they are heard from again.
+  std::set<NodeId> unreachable_;
   std::uint64_t ping_sequence_ = 0;
   std::uint64_t now_ms_ = 0;
   std::uint64_t timer_at_ms_ = 0;  // Earliest timer requested and not yet fired (0: none).

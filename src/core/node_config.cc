@@ -20,6 +20,7 @@ Status NodeConfig::validate() const {
   if (clock_entries_max < 1) return Status::invalid_argument("clock_entries_max must be >= 1");
   if (tick_interval_ms == 0) return Status::invalid_argument("tick_interval_ms must be >= 1");
   if (request_timeout_ms == 0) return Status::invalid_argument("request_timeout_ms must be >= 1");
+  if (forward_retry_ms == 0) return Status::invalid_argument("forward_retry_ms must be >= 1");
   if (hint_delivery_interval_ms == 0) {
     return Status::invalid_argument("hint_delivery_interval_ms must be >= 1");
   }

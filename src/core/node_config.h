@@ -29,6 +29,11 @@ struct NodeConfig {
   std::size_t clock_entries_max = limits::kClockEntriesMaxDefault;
   std::uint64_t tick_interval_ms = 100;
   std::uint64_t request_timeout_ms = 2000;
+  // A write forwarded to a home replica that has not answered after this long is forwarded to
+  // the next one too (a replica just killed, paused, or cut off): well before the request times
+  // out. A write coordinated twice this way holds one value under two dots and reads as one
+  // value (VersionedObject::live_values); the next write with the read's context supersedes both.
+  std::uint64_t forward_retry_ms = 500;
   // Sloppy quorum and hinted handoff (Dynamo section 4.6): writes for a home replica that is
   // down go to the next healthy node of the preference list, which keeps them as hints.
   bool hinted_handoff = true;
@@ -103,6 +108,8 @@ struct NodeStats {
   std::uint64_t hints_adopted = 0;    // Owner no longer home for the key: merged into own data.
   std::uint64_t storage_errors = 0;   // Reads, scans and writes the storage engine failed.
   std::uint64_t stand_in_puts = 0;    // Coordinated here because every home replica was down.
+  std::uint64_t forwards_retried = 0;   // Forwards sent to another home replica as well.
+  std::uint64_t peers_unreachable = 0;  // Times the host reported a peer's link refused or reset.
   std::uint64_t transfer_keys_sent = 0;     // Handoff sends (one per key per round).
   std::uint64_t transfer_keys_handed_off = 0;  // Acknowledged by every home replica and deleted.
   std::uint64_t transfer_bytes_handed_off = 0;

@@ -20,7 +20,7 @@ void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quo
   get.bucket = request.bucket;
   get.key = request.key;
   get.answers = GetQuorum(quorum, std::move(replicas), home_count);
-  get.deadline_ms = deadline_for(request, now_ms);
+  get.deadline_ms = now_ms + timeout_of(request);
   request_timer(get.deadline_ms);
   const auto& asked = get.answers.asked();
   const bool local = std::find(asked.begin(), asked.end(), config_.node_id) != asked.end();

@@ -10,35 +10,113 @@
 
 namespace ringkv::core {
 
-std::uint64_t Node::deadline_for(const ClientRequest& request, std::uint64_t now_ms) const {
-  return now_ms + (request.timeout_ms != 0 ? request.timeout_ms : config_.request_timeout_ms);
+std::uint64_t Node::timeout_of(const ClientRequest& request) const {
+  return request.timeout_ms != 0 ? request.timeout_ms : config_.request_timeout_ms;
 }
 
-void Node::forward_put(ClientRequest request, Origin origin, const std::vector<NodeId>& replicas,
-                       std::uint64_t now_ms) {
-  assert(!replicas.empty());
+std::vector<NodeId> Node::forward_candidates(const ClientRequest& request) const {
+  if (!ring_) {
+    std::vector<NodeId> seeds;
+    for (const NodeId& seed : config_.seeds) {
+      if (seed != config_.node_id) seeds.push_back(seed);
+    }
+    return seeds;
+  }
+  auto home = home_replicas(request.bucket, request.key, bucket_properties(request.bucket).n);
+  std::erase(home, config_.node_id);
+  return home;
+}
+
+void Node::forward(ClientRequest request, Origin origin, const std::vector<NodeId>& candidates,
+                   std::uint64_t now_ms, std::uint32_t hops) {
+  assert(!candidates.empty());
+  // Never straight back to the node that forwarded it here (a node without a ring yet is still
+  // in the ring as a home replica): the request would only bounce until its hops run out.
+  const auto* forwarded = std::get_if<ForwardOrigin>(&origin);
+  std::vector<NodeId> others = candidates;
+  if (forwarded != nullptr) std::erase(others, forwarded->from);
+  const std::vector<NodeId>& choices = others.empty() ? candidates : others;
   // Prefer the replica that answered the client's read (read-your-writes), else the first one
   // this node believes is up.
-  NodeId target = replicas.front();
-  for (const NodeId& replica : replicas) {
-    if (believes_alive(replica)) {
-      target = replica;
+  NodeId target = choices.front();
+  for (const NodeId& candidate : choices) {
+    if (believes_alive(candidate)) {
+      target = candidate;
       break;
     }
   }
   if (auto context = decode_context(request.context); context.is_ok()) {
     const auto& hint = context->coordinator_hint;
-    if (std::find(replicas.begin(), replicas.end(), hint) != replicas.end() &&
+    if (std::find(choices.begin(), choices.end(), hint) != choices.end() &&
         believes_alive(hint)) {
       target = hint;
     }
   }
   ++stats_.forwarded;
   const std::uint64_t forward_id = operation_ids_.next(OperationOwner::kForward);
-  const std::uint64_t deadline = deadline_for(request, now_ms);
-  forwards_.emplace(forward_id, ForwardOperation{std::move(origin), target, deadline});
-  effects_.push_back(SendEffect{target, ForwardRequest{forward_id, std::move(request)}});
-  request_timer(deadline);
+  ForwardOperation operation;
+  operation.origin = std::move(origin);
+  operation.hops = hops;
+  operation.timeout_ms = timeout_of(request);
+  operation.deadline_ms = now_ms + operation.timeout_ms;
+  operation.request = std::move(request);
+  operation.target = target;
+  operation.tried = {target};
+  operation.retry_ms = now_ms + config_.forward_retry_ms;
+  effects_.push_back(SendEffect{target, ForwardRequest{forward_id, operation.request, hops}});
+  request_timer(std::min(operation.retry_ms, operation.deadline_ms));
+  request_timer(operation.deadline_ms);
+  forwards_.emplace(forward_id, std::move(operation));
+}
+
+bool Node::forward_again(ForwardOperation& forward, std::uint64_t forward_id) {
+  const std::vector<NodeId> candidates = forward_candidates(forward.request);
+  const auto* forwarded = std::get_if<ForwardOrigin>(&forward.origin);
+  NodeId next;
+  for (const NodeId& candidate : candidates) {
+    if (std::find(forward.tried.begin(), forward.tried.end(), candidate) != forward.tried.end() ||
+        (forwarded != nullptr && forwarded->from == candidate)) {
+      continue;
+    }
+    if (next.empty() || (!believes_alive(next) && believes_alive(candidate))) next = candidate;
+  }
+  if (next.empty()) return false;
+  ++stats_.forwards_retried;
+  forward.target = next;
+  forward.tried.push_back(next);
+  forward.retry_ms = now_ms_ + config_.forward_retry_ms;
+  effects_.push_back(SendEffect{next, ForwardRequest{forward_id, forward.request, forward.hops}});
+  request_timer(std::min(forward.retry_ms, forward.deadline_ms));
+  return true;
+}
+
+void Node::on_peer_unreachable(const NodeId& peer, std::uint64_t now_ms) {
+  assert(started_);
+  now_ms_ = now_ms;
+  if (peer == config_.node_id || !unreachable_.insert(peer).second) return;
+  ++stats_.peers_unreachable;
+  for (auto& [id, forward] : forwards_) {
+    if (forward.target == peer) forward_again(forward, id);
+  }
+  // Requests waiting for its answer count it as failed; each may now be settled.
+  const Status refused = Status::unavailable("connection to " + peer + " refused or reset");
+  std::vector<std::uint64_t> puts;
+  for (auto& [id, put] : puts_) {
+    // Before the local write is durable nothing was sent to the peer yet.
+    if (put.answers.answered(config_.node_id) && put.answers.record(peer, false)) {
+      put.last_error = refused;
+      puts.push_back(id);
+    }
+  }
+  for (std::uint64_t id : puts) settle_put(id);
+  std::vector<std::uint64_t> gets;
+  for (const auto& [id, get] : gets_) {
+    const auto& asked = get.answers.asked();
+    if (std::find(asked.begin(), asked.end(), peer) != asked.end()) gets.push_back(id);
+  }
+  for (std::uint64_t id : gets) {
+    if (gets_.contains(id)) record_read(id, peer, refused);
+  }
 }
 
 std::vector<Node::ReplicaTarget> Node::write_targets(const std::string& bucket,
@@ -118,7 +196,7 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
     targets.push_back({target.node, target.hint_for.empty()});
   }
   put.answers = PutQuorum(quorum, std::move(targets));
-  put.deadline_ms = deadline_for(request, now_ms);
+  put.deadline_ms = now_ms + timeout_of(request);
   request_timer(put.deadline_ms);
   puts_.emplace(operation_id, std::move(put));
   persist_object(request.bucket, request.key, *object, PutLocalDone{operation_id});

@@ -61,10 +61,15 @@ struct ReplicaReadReply {
   std::string object;  // Encoded VersionedObject; empty when the replica has no copy.
 };
 
-// A node outside a key's home replicas hands the whole client request to one of them.
+// A node outside a key's home replicas hands the whole client request to one of them (or, while
+// it is not part of a cluster yet, to a seed). A receiver whose ring says it is not a home
+// replica either (the ring changed while the request travelled) forwards it again; `hops` counts
+// the forwards so far and is bounded by kForwardHopsMax, so a request never circles.
+inline constexpr std::uint32_t kForwardHopsMax = 3;
 struct ForwardRequest {
   std::uint64_t forward_id = 0;
   ClientRequest request;
+  std::uint32_t hops = 0;
 };
 struct ForwardReply {
   std::uint64_t forward_id = 0;

@@ -44,18 +44,22 @@ void PeerLink::connect() {
     return;
   }
   socket_ = tcp::socket(io_);
+  const std::uint64_t epoch = ++epoch_;
   socket_.async_connect(tcp::endpoint(ip, address_.port),
-                        [self = shared_from_this()](const boost::system::error_code& e) {
+                        [self = shared_from_this(), epoch](const boost::system::error_code& e) {
                           self->connecting_ = false;
-                          if (self->closed_) return;
+                          if (self->closed_ || epoch != self->epoch_) return;
                           if (e) {
                             self->schedule_reconnect();
+                            if (self->on_down_) self->on_down_(self->peer_id_);
                             return;
                           }
-                          self->socket_.set_option(tcp::no_delay(true));
+                          boost::system::error_code ignored;
+                          self->socket_.set_option(tcp::no_delay(true), ignored);
                           self->connected_ = true;
                           self->backoff_ = std::chrono::milliseconds(50);
                           spdlog::debug("connected to peer {}", self->peer_id_);
+                          self->watch_for_close();
                           self->write();
                         });
 }
@@ -85,19 +89,44 @@ void PeerLink::write() {
   }
   writing_in_progress_ = true;
   asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+                    [self = shared_from_this(), epoch = epoch_](const boost::system::error_code& e,
+                                                                std::size_t) {
+                      if (epoch != self->epoch_) return;
                       self->writing_in_progress_ = false;
                       if (self->closed_) return;
                       if (e) {
-                        spdlog::debug("link to peer {} broke: {}", self->peer_id_, e.message());
-                        self->connected_ = false;
-                        boost::system::error_code ignored;
-                        self->socket_.close(ignored);
-                        self->schedule_reconnect();
+                        self->broke(epoch, e);
                         return;
                       }
                       self->write();
                     });
+}
+
+void PeerLink::watch_for_close() {
+  // The peer never writes on this connection, so the read completes only when it closes (or, if
+  // a misbehaving peer sends bytes, they are skipped).
+  socket_.async_read_some(asio::buffer(&read_byte_, 1),
+                          [self = shared_from_this(), epoch = epoch_](
+                              const boost::system::error_code& e, std::size_t) {
+                            if (self->closed_ || epoch != self->epoch_) return;
+                            if (e) {
+                              self->broke(epoch, e);
+                              return;
+                            }
+                            self->watch_for_close();
+                          });
+}
+
+void PeerLink::broke(std::uint64_t epoch, const boost::system::error_code& error) {
+  if (epoch != epoch_ || !connected_) return;
+  spdlog::debug("link to peer {} broke: {}", peer_id_, error.message());
+  connected_ = false;
+  writing_in_progress_ = false;
+  ++epoch_;  // Ignore the other pending handler of this connection.
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  schedule_reconnect();
+  if (on_down_) on_down_(peer_id_);
 }
 
 void PeerLink::close() {

@@ -69,6 +69,7 @@ class Server::Impl : public RequestSink {
   // The link to `id` (created on first use from the address gossip or the config gives); null if
   // no address is known.
   PeerLink* link_for(const core::NodeId& id);
+  std::shared_ptr<PeerLink> make_link(const core::NodeId& id, HostPort address);
   void after_event();  // Shuts down once the node has left the cluster.
   void arm_tick(std::uint64_t at_ms);
   void shutdown(const std::string& reason);
@@ -273,8 +274,7 @@ Status Server::Impl::open() {
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
     if (peer.id == config_.node_id) continue;
-    peer_links_[peer.id] = std::make_shared<PeerLink>(
-        io_, peer.id, parse_host_port(peer.address, "peers").value());
+    peer_links_[peer.id] = make_link(peer.id, parse_host_port(peer.address, "peers").value());
   }
   const std::vector<PeerSpec> seed_specs = parse_peers(config_.seeds).value();
   for (const auto& seed : seed_specs) {
@@ -310,6 +310,18 @@ Status Server::Impl::open() {
   return Status::ok();
 }
 
+std::shared_ptr<PeerLink> Server::Impl::make_link(const core::NodeId& id, HostPort address) {
+  auto link = std::make_shared<PeerLink>(io_, id, std::move(address));
+  link->set_on_down([this](const std::string& peer) {
+    // Refused or reset: the node sends elsewhere now rather than waiting for its timeouts.
+    if (!node_) return;
+    node_->on_peer_unreachable(peer, now_ms());
+    drain();
+    after_event();
+  });
+  return link;
+}
+
 PeerLink* Server::Impl::link_for(const core::NodeId& id) {
   if (id == config_.node_id) return nullptr;
   std::string address = node_->address_of(id);
@@ -329,7 +341,7 @@ PeerLink* Server::Impl::link_for(const core::NodeId& id) {
   auto parsed = parse_host_port(address, "address of " + id);
   if (!parsed.is_ok()) return nullptr;
   if (it != peer_links_.end()) it->second->close();  // The member moved.
-  auto link = std::make_shared<PeerLink>(io_, id, *parsed);
+  auto link = make_link(id, *parsed);
   link->set_address(address);
   peer_links_[id] = link;
   return link.get();

@@ -16,6 +16,17 @@ const core::NodeId& KvWorkload::pick_node() {
   return ids[sim_.random().uniform(ids.size())];
 }
 
+void KvWorkload::count_failure(const Status& status) {
+  ++failed_;
+  const std::string& message = status.message();
+  // Refusals, not timeouts: a forward that got no answer in a partition is a legitimate failure.
+  if (message.find("forwarded to") != std::string::npos) return;
+  for (const char* reason : {"ring mismatch", "has left the cluster", "not part of a cluster"}) {
+    if (message.find(reason) == std::string::npos) continue;
+    if (routing_failures_++ == 0) first_routing_failure_ = status.to_string();
+  }
+}
+
 void KvWorkload::start() {
   for (int client = 0; client < config_.clients; ++client) {
     sim_.after(sim_.random().uniform(config_.think_time_ms_max + 1),
@@ -40,7 +51,7 @@ void KvWorkload::run_cycle(int client, int cycle) {
   get.key = key;
   sim_.submit(pick_node(), get, [this, client, cycle, key](const core::ClientReply& read) {
     if (!read.status.is_ok()) {
-      ++failed_;
+      count_failure(read.status);
       finish_cycle(client, cycle);
       return;
     }
@@ -60,7 +71,7 @@ void KvWorkload::run_cycle(int client, int cycle) {
         writes_[value].acknowledged = true;
         ++acknowledged_;
       } else {
-        ++failed_;
+        count_failure(write.status);
       }
       finish_cycle(client, cycle);
     });

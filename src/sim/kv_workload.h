@@ -46,6 +46,10 @@ class KvWorkload {
 
   std::uint64_t acknowledged_writes() const { return acknowledged_; }
   std::uint64_t failed_requests() const { return failed_; }
+  // Failures a Dynamo store should absorb by routing the request again rather than refusing it
+  // (a leaving or joining node, a ring that changed under a forward), and the first message.
+  std::uint64_t routing_failures() const { return routing_failures_; }
+  const std::string& first_routing_failure() const { return first_routing_failure_; }
   // Changes where requests go from now on (a node left, a node joined).
   void set_coordinators(std::vector<core::NodeId> nodes) { config_.coordinators = std::move(nodes); }
 
@@ -58,6 +62,7 @@ class KvWorkload {
   };
 
   const core::NodeId& pick_node();
+  void count_failure(const Status& status);
   void run_cycle(int client, int cycle);
   void finish_cycle(int client, int cycle);
 
@@ -66,6 +71,8 @@ class KvWorkload {
   std::map<std::string, WriteRecord> writes_;  // By written value (unique per write).
   std::uint64_t acknowledged_ = 0;
   std::uint64_t failed_ = 0;
+  std::uint64_t routing_failures_ = 0;
+  std::string first_routing_failure_;
   int finished_clients_ = 0;
 };
 

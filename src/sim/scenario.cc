@@ -139,6 +139,12 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
   result.events = sim.events_processed();
   result.acknowledged_writes = workload.acknowledged_writes();
   result.failed_requests = workload.failed_requests();
+  result.routing_failures = workload.routing_failures();
+  if (result.check.is_ok() && result.routing_failures != 0) {
+    result.check = Status::internal(std::to_string(result.routing_failures) +
+                                    " requests refused instead of routed again, first: " +
+                                    workload.first_routing_failure());
+  }
   result.faults = faults.faults_injected();
   if (options.keep_trace) result.trace = sim.trace_lines();
   return result;

@@ -36,6 +36,7 @@ struct ScenarioResult {
   std::uint64_t events = 0;
   std::uint64_t acknowledged_writes = 0;
   std::uint64_t failed_requests = 0;
+  std::uint64_t routing_failures = 0;  // See KvWorkload::routing_failures.
   std::uint64_t faults = 0;
   std::uint64_t hints_delivered = 0;
   std::uint64_t keys_handed_off = 0;  // Ownership transfers acknowledged (membership churn).

@@ -194,10 +194,26 @@ void Simulator::schedule(std::uint64_t at_ms, Event event) {
   queue_.push(Scheduled{at_ms, next_sequence_++, std::move(event)});
 }
 
+std::uint64_t Simulator::latency() {
+  return config_.latency_min_ms +
+         random_.uniform(config_.latency_max_ms - config_.latency_min_ms + 1);
+}
+
+void Simulator::refuse(const core::NodeId& from, const core::NodeId& to) {
+  auto sender = nodes_.find(from);
+  if (sender == nodes_.end() || !sender->second.node) return;
+  schedule(now_ms_ + latency(), Unreachable{from, to, sender->second.incarnation});
+}
+
 void Simulator::send(const core::NodeId& from, const core::NodeId& to,
                      const core::PeerMessage& message) {
   if (!nodes_.contains(to) || !can_talk(from, to) || random_.chance(config_.drop_probability)) {
     ++messages_dropped_;
+    return;
+  }
+  if (!nodes_.at(to).node) {
+    ++messages_dropped_;
+    refuse(from, to);
     return;
   }
   const int copies = random_.chance(config_.duplicate_probability) ? 2 : 1;
@@ -273,6 +289,7 @@ void Simulator::process(const Event& event) {
     // A partition that began while the message was in flight also stops it.
     if (!target.node || !can_talk(deliver->from, deliver->to)) {
       ++messages_dropped_;
+      if (!target.node && can_talk(deliver->from, deliver->to)) refuse(deliver->from, deliver->to);
       return;
     }
     trace("deliver " + deliver->from + "->" + deliver->to + " " + core::describe(deliver->message));
@@ -311,6 +328,12 @@ void Simulator::process(const Event& event) {
     drain(arrive->node);
   } else if (const auto* callback = std::get_if<Callback>(&event)) {
     callback->run();
+  } else if (const auto* unreachable = std::get_if<Unreachable>(&event)) {
+    SimNode& target = nodes_.at(unreachable->node);
+    if (!target.node || target.incarnation != unreachable->incarnation) return;
+    trace("unreachable " + unreachable->node + "->" + unreachable->peer);
+    target.node->on_peer_unreachable(unreachable->peer, clock_of(target));
+    drain(unreachable->node);
   }
 }
 

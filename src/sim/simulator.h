@@ -5,7 +5,9 @@
 // seed: trace_hash() digests every event processed, and the same seed gives the same hash.
 //
 // Faults: message loss, duplication, reordering (latency jitter), partitions between sets of
-// nodes, node crashes (unsynced writes are lost, see SimDisk) and restarts.
+// nodes (silent), node crashes (unsynced writes are lost, see SimDisk; a message to a crashed node
+// is refused, as a TCP connection to a dead process is, and the sender hears of it) and restarts,
+// and failing disks (SimDisk).
 // Thread-safety: none.
 #pragma once
 
@@ -122,7 +124,12 @@ class Simulator {
   struct Callback {
     std::function<void()> run;
   };
-  using Event = std::variant<Deliver, Tick, DiskSync, ClientArrive, Callback>;
+  // `node` learns that its connection to `peer` was refused or reset (the peer is down).
+  struct Unreachable {
+    core::NodeId node, peer;
+    std::uint64_t incarnation;
+  };
+  using Event = std::variant<Deliver, Tick, DiskSync, ClientArrive, Callback, Unreachable>;
   struct Scheduled {
     std::uint64_t at_ms;
     std::uint64_t sequence;  // Ties broken by scheduling order: deterministic.
@@ -146,6 +153,10 @@ class Simulator {
   void start_node(const core::NodeId& id);
   void drain(const core::NodeId& id);
   void send(const core::NodeId& from, const core::NodeId& to, const core::PeerMessage& message);
+  // A message from `from` met a crashed `to`: like a refused or reset TCP connection, the sender
+  // hears of it one network latency later. (A partition is silent: messages just vanish.)
+  void refuse(const core::NodeId& from, const core::NodeId& to);
+  std::uint64_t latency();
   bool can_talk(const core::NodeId& a, const core::NodeId& b) const;
   void trace(const std::string& line);
 

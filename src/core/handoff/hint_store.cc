@@ -95,6 +95,12 @@ void HintStore::store(NodeContext& node, const NodeId& from, const ReplicaWrite&
 }
 
 void HintStore::on_tick(NodeContext& node) {
+  // Recount first: storage shows every write issued before this tick (effects are applied
+  // between events, so a write issued in this event is not visible to this event's reads).
+  if (recount_needed_) recount(node);
+  std::vector<std::pair<std::string, std::string>> write_backs;
+  write_backs.swap(write_backs_);
+  for (auto& [hint_key, object] : write_backs) write_back(node, hint_key, object);
   if (node.now_ms() < next_delivery_ms_) return;
   next_delivery_ms_ = node.now_ms() + node.config().hint_delivery_interval_ms;
   deliver(node);
@@ -184,17 +190,15 @@ void HintStore::on_persisted(NodeContext& node, std::uint64_t token, const Statu
   writes_.erase(it);
   if (write.kind == PendingWrite::Kind::kStore) {
     if (write.operation_id != 0) node.send(write.from, ReplicaWriteAck{write.operation_id, status});
-    if (!status.is_ok()) recount(node);
+    if (!status.is_ok()) recount_later(node);
     return;
   }
   if (!status.is_ok()) {
-    // Whether the delete reached the disk is unknown: write the hint back (its owner merges a
-    // hint delivered twice like any replica write), so it is delivered or adopted again.
+    // Whether the delete reached the disk is unknown: write the hint back, merged with whatever
+    // was stored for the key since (its owner merges a hint delivered twice like any replica
+    // write), so it is delivered or adopted again; then count again from storage.
     ++node.stats().storage_errors;
-    storage::WriteBatch batch;
-    batch.put(storage::Namespace::kHints, write.hint_key, write.object);
-    const std::uint64_t again = node.persist(std::move(batch), HintStoreDone{});
-    writes_.emplace(again, PendingWrite{PendingWrite::Kind::kStore});
+    write_back(node, std::move(write.hint_key), std::move(write.object));
     return;
   }
   // Only now is the hint gone for good.
@@ -206,6 +210,32 @@ void HintStore::on_persisted(NodeContext& node, std::uint64_t token, const Statu
                                                    : node.stats().hints_adopted);
 }
 
+void HintStore::write_back(NodeContext& node, std::string hint_key, std::string object) {
+  auto current = node.storage().get(storage::Namespace::kHints, hint_key);
+  if (!current.is_ok()) {
+    // Writing blindly could overwrite a newer hint for the key: tried again next tick, and the
+    // hint stays counted meanwhile (it is still among the removals in the counts).
+    write_backs_.emplace_back(std::move(hint_key), std::move(object));
+    return;
+  }
+  VersionedObject hint;
+  if (auto old = VersionedObject::decode(object); old.is_ok()) hint = std::move(*old);
+  if (current->has_value()) {
+    if (auto newer = VersionedObject::decode(**current); newer.is_ok()) hint.merge_from(*newer);
+  }
+  storage::WriteBatch batch;
+  batch.put(storage::Namespace::kHints, hint_key, hint.encode());
+  const std::uint64_t token = node.persist(std::move(batch), HintStoreDone{});
+  writes_.emplace(token, PendingWrite{PendingWrite::Kind::kStore});
+  recount_later(node);
+}
+
+void HintStore::recount_later(NodeContext& node) {
+  // Until then the counts err high (the failed write is still counted), never low.
+  recount_needed_ = true;
+  node.request_timer(node.now_ms());
+}
+
 void HintStore::recount(NodeContext& node) {
   std::uint64_t held = 0, bytes = 0;
   const Status status = node.storage().scan(storage::Namespace::kHints, "", "",
@@ -214,12 +244,18 @@ void HintStore::recount(NodeContext& node) {
                                               bytes += key.size() + value.size();
                                               return true;
                                             });
-  if (!status.is_ok()) return;  // Keep the old counts; the next failure recounts again.
-  // Removals in flight are no longer visible but still counted until durable.
+  recount_needed_ = !status.is_ok();
+  if (recount_needed_) return;  // Keep the old counts until storage can be read.
+  // Removals in flight, and write-backs waiting, are no longer visible but still counted until
+  // durable (or written back).
   for (const auto& [token, write] : writes_) {
     if (write.kind == PendingWrite::Kind::kStore) continue;
     ++held;
     bytes += write.hint_key.size() + write.object.size();
+  }
+  for (const auto& [hint_key, object] : write_backs_) {
+    ++held;
+    bytes += hint_key.size() + object.size();
   }
   hints_held_ = held;
   hint_bytes_ = bytes;

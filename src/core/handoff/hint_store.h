@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "core/node_context.h"
@@ -73,11 +75,18 @@ class HintStore {
              std::string_view object);
   void remove(NodeContext& node, PendingWrite::Kind kind, std::string hint_key,
               std::string object, storage::WriteBatch batch);
-  // Recounts from storage after a failed write left the counts in doubt.
+  // Writes a hint whose delete failed back (merged with any newer one), then recounts.
+  void write_back(NodeContext& node, std::string hint_key, std::string object);
+  // Recounts on the next tick (a failed write left the counts in doubt).
+  void recount_later(NodeContext& node);
+  // Recounts from storage.
   void recount(NodeContext& node);
 
   std::map<std::uint64_t, Delivery> deliveries_;  // By operation id.
   std::map<std::uint64_t, PendingWrite> writes_;  // By persist token.
+  bool recount_needed_ = false;  // A recount could not read storage: tried again next tick.
+  // Hints whose delete failed and that could not be written back yet: (hint key, object).
+  std::vector<std::pair<std::string, std::string>> write_backs_;
   std::uint64_t next_delivery_ms_ = 0;
   std::uint64_t hints_held_ = 0;
   std::uint64_t hint_bytes_ = 0;

@@ -81,6 +81,7 @@ void OwnershipTransfer::run(NodeContext& node) {
   const NodeConfig& config = node.config();
   const std::uint64_t now_ms = node.now_ms();
   refill_budget(config.transfer_bytes_per_s, now_ms);
+  retry_failed_erases(node);
   std::vector<std::string> in_flight;
   in_flight.reserve(transfers_.size());
   for (const auto& [id, transfer] : transfers_) in_flight.push_back(transfer.storage_key);
@@ -189,14 +190,28 @@ void OwnershipTransfer::on_persisted(NodeContext& node, std::uint64_t token,
     node.stats().transfer_bytes_handed_off += storage_key.size() + object.size();
     return;
   }
-  // Unknown whether the delete reached the disk. Refused: the key is still there and the next
-  // round sends it again. Not synced: it no longer shows, but may still be on disk, so write the
-  // delete again (the key was acknowledged by every home replica).
-  auto current = node.storage().get(storage::Namespace::kData, storage_key);
-  if (current.is_ok() && !current->has_value()) {
-    storage::WriteBatch batch;
-    batch.del(storage::Namespace::kData, storage_key);
-    erases_.emplace(node.persist(std::move(batch), TransferDone{}), std::pair{storage_key, object});
+  // Unknown whether the delete reached the disk: written again next round.
+  erases_failed_.emplace_back(std::move(storage_key), std::move(object));
+}
+
+void OwnershipTransfer::retry_failed_erases(NodeContext& node) {
+  std::vector<std::pair<std::string, std::string>> failed;
+  failed.swap(erases_failed_);
+  for (auto& [storage_key, object] : failed) {
+    auto current = node.storage().get(storage::Namespace::kData, storage_key);
+    if (!current.is_ok()) {
+      erases_failed_.emplace_back(std::move(storage_key), std::move(object));  // Next round.
+    } else if (!current->has_value()) {
+      // Not synced: it no longer shows but may still be on disk. The key was acknowledged by
+      // every home replica, so the delete is written again.
+      storage::WriteBatch batch;
+      batch.del(storage::Namespace::kData, storage_key);
+      erases_.emplace(node.persist(std::move(batch), TransferDone{}),
+                      std::pair{std::move(storage_key), std::move(object)});
+    } else if (**current == object) {
+      erase_handed_off(node, storage_key, object);  // Refused: it is still there.
+    }
+    // Otherwise it changed since: a new version, which the transfer sends like any other.
   }
 }
 

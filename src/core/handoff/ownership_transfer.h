@@ -56,7 +56,8 @@ class OwnershipTransfer {
   std::uint64_t pending() const { return transfers_pending_; }
   // Nothing left to hand off, nothing in flight, and every delete of a handed-off key durable.
   bool settled() const {
-    return transfers_pending_ == 0 && transfers_.empty() && erases_.empty();
+    return transfers_pending_ == 0 && transfers_.empty() && erases_.empty() &&
+           erases_failed_.empty();
   }
   std::size_t keys_in_flight() const { return transfers_.size() + rebuild_ops_.size(); }
   std::size_t rebuilds_pending() const { return rebuilds_.size(); }
@@ -103,6 +104,9 @@ class OwnershipTransfer {
   std::map<std::uint64_t, TransferSend> transfers_;  // By operation id.
   // Deletes of handed-off keys waiting to be durable, by persist token: (storage key, object).
   std::map<std::uint64_t, std::pair<std::string, std::string>> erases_;
+  // Deletes that failed, written again next round: (storage key, object).
+  std::vector<std::pair<std::string, std::string>> erases_failed_;
+  void retry_failed_erases(NodeContext& node);
   std::uint64_t transfers_pending_ = 0;
   std::map<RebuildKey, RebuildTask> rebuilds_;
   std::map<std::uint64_t, RebuildKey> rebuild_ops_;  // Operation id -> its task.

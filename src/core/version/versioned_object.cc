@@ -98,7 +98,10 @@ void VersionedObject::prune(std::size_t entries_max, std::vector<ActorId> keep) 
 std::vector<std::string> VersionedObject::live_values() const {
   std::vector<std::string> values;
   for (const Sibling& sibling : siblings_) {
-    if (!sibling.tombstone) values.push_back(sibling.value);
+    if (sibling.tombstone) continue;
+    if (std::find(values.begin(), values.end(), sibling.value) == values.end()) {
+      values.push_back(sibling.value);
+    }
   }
   return values;
 }

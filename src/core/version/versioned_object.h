@@ -61,7 +61,11 @@ class VersionedObject {
 
   const VersionVector& context() const { return context_; }
   const std::vector<Sibling>& siblings() const { return siblings_; }  // Sorted by dot.
-  // Values of non-tombstone siblings, in dot order.
+  // Values of non-tombstone siblings, in dot order, each distinct value once: siblings holding
+  // equal bytes are one version to a reader (a write coordinated twice, after a forward that got
+  // no answer was sent on, holds one value under two dots; two clients may write the same bytes).
+  // Both dots stay, so merges remain a plain DVV join, and the next write with the read's context
+  // supersedes both.
   std::vector<std::string> live_values() const;
   // True when there is no sibling or every sibling is a tombstone (the key reads as absent).
   bool is_deleted() const;
