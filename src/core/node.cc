@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "common/invariant.h"
+#include "core/overloaded.h"
 
 #include "core/key_position.h"
 #include "core/version/context.h"
@@ -297,16 +298,18 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
     if (partition >= 0) anti_entropy_.mark_dirty(static_cast<std::uint32_t>(partition), now_ms_);
     if (std::holds_alternative<MembershipWrite>(purpose)) membership_unpersisted_ = true;
   }
-  if (const auto* put = std::get_if<PutLocalDone>(&purpose)) {
-    on_put_local_done(put->operation_id, status);
-  } else if (const auto* replica = std::get_if<ReplicaWriteDone>(&purpose)) {
-    effects_.push_back(SendEffect{replica->coordinator,
-                                  ReplicaWriteAck{replica->operation_id, status}});
-  } else if (std::holds_alternative<HintStoreDone>(purpose)) {
-    hints_.on_persisted(context_, token, status);
-  } else if (std::holds_alternative<TransferDone>(purpose)) {
-    transfer_.on_persisted(context_, token, status);
-  }
+  std::visit(Overloaded{
+                 [&](const PutLocalDone& put) { on_put_local_done(put.operation_id, status); },
+                 [&](const ReplicaWriteDone& replica) {
+                   effects_.push_back(SendEffect{
+                       replica.coordinator, ReplicaWriteAck{replica.operation_id, status}});
+                 },
+                 [&](const HintStoreDone&) { hints_.on_persisted(context_, token, status); },
+                 [&](const TransferDone&) { transfer_.on_persisted(context_, token, status); },
+                 [](const MembershipWrite&) {},
+                 [](const NothingWaits&) {},
+             },
+             purpose);
 }
 
 void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::uint64_t now_ms) {
@@ -314,39 +317,41 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
   now_ms_ = now_ms;
   unreachable_.erase(from);
   if (is_known_peer(from)) detector_->heartbeat(from, now_ms);
-  if (const auto* ping = std::get_if<Ping>(&message)) {
-    effects_.push_back(SendEffect{
-        from, Pong{ping->sequence, ping->sent_at_ms, ring_version_, transfer_.pending(),
-                   hints_.held()}});
-  } else if (const auto* pong = std::get_if<Pong>(&message)) {
-    ++stats_.pongs_received;
-    if (is_known_peer(from)) {
-      peer_reports_[from] =
-          PeerReport{pong->ring_version, pong->transfers_pending, pong->hints_held};
-    }
-  } else if (const auto* gossip = std::get_if<Gossip>(&message)) {
-    on_gossip(from, *gossip, now_ms);
-  } else if (const auto* anti_entropy = std::get_if<AntiEntropy>(&message)) {
-    if (is_known_peer(from)) anti_entropy_.on_message(context_, from, *anti_entropy);
-  } else if (const auto* write = std::get_if<ReplicaWrite>(&message)) {
-    on_replica_write(from, *write);
-  } else if (const auto* ack = std::get_if<ReplicaWriteAck>(&message)) {
-    on_replica_write_ack(from, *ack);
-  } else if (const auto* read = std::get_if<ReplicaRead>(&message)) {
-    on_replica_read(from, *read);
-  } else if (const auto* read_reply = std::get_if<ReplicaReadReply>(&message)) {
-    on_replica_read_reply(from, *read_reply);
-  } else if (const auto* forward = std::get_if<ForwardRequest>(&message)) {
-    on_forward_request(from, *forward, now_ms);
-  } else if (const auto* forward_reply = std::get_if<ForwardReply>(&message)) {
-    auto it = forwards_.find(forward_reply->forward_id);
-    if (it == forwards_.end()) return;  // Late: another target answered, or it timed out.
-    const auto& tried = it->second.tried;
-    if (std::find(tried.begin(), tried.end(), from) == tried.end()) return;  // Spoofed.
-    const Origin origin = it->second.origin;
-    forwards_.erase(it);
-    finish(origin, forward_reply->reply);
-  }
+  std::visit(
+      Overloaded{
+          [&](const Ping& ping) {
+            effects_.push_back(SendEffect{from, Pong{ping.sequence, ping.sent_at_ms, ring_version_,
+                                                     transfer_.pending(), hints_.held()}});
+          },
+          [&](const Pong& pong) {
+            ++stats_.pongs_received;
+            if (is_known_peer(from)) {
+              peer_reports_[from] =
+                  PeerReport{pong.ring_version, pong.transfers_pending, pong.hints_held};
+            }
+          },
+          [&](const Gossip& gossip) { on_gossip(from, gossip, now_ms); },
+          [&](const AntiEntropy& exchange) {
+            if (is_known_peer(from)) anti_entropy_.on_message(context_, from, exchange);
+          },
+          [&](const ReplicaWrite& write) { on_replica_write(from, write); },
+          [&](const ReplicaWriteAck& ack) { on_replica_write_ack(from, ack); },
+          [&](const ReplicaRead& read) { on_replica_read(from, read); },
+          [&](const ReplicaReadReply& reply) { on_replica_read_reply(from, reply); },
+          [&](const ForwardRequest& forward) { on_forward_request(from, forward, now_ms); },
+          [&](const ForwardReply& reply) { on_forward_reply(from, reply); },
+      },
+      message);
+}
+
+void Node::on_forward_reply(const NodeId& from, const ForwardReply& reply) {
+  auto it = forwards_.find(reply.forward_id);
+  if (it == forwards_.end()) return;  // Late: another target answered, or it timed out.
+  const auto& tried = it->second.tried;
+  if (std::find(tried.begin(), tried.end(), from) == tried.end()) return;  // Spoofed.
+  const Origin origin = it->second.origin;
+  forwards_.erase(it);
+  finish(origin, reply.reply);
 }
 
 void Node::on_forward_request(const NodeId& from, const ForwardRequest& forward,

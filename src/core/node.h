@@ -203,6 +203,7 @@ class Node {
                       std::uint32_t hops = 0);
   void on_forward_request(const NodeId& from, const ForwardRequest& forward,
                           std::uint64_t now_ms);
+  void on_forward_reply(const NodeId& from, const ForwardReply& reply);
   void finish(const Origin& origin, ClientReply reply);
   void fail(const Origin& origin, Status status);
   void request_timer(std::uint64_t at_ms);
