@@ -201,10 +201,7 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
   }
   if (!ring_) {
     // Not part of a cluster yet (a new or wiped node waiting for its seeds): a seed can serve.
-    std::vector<NodeId> seeds;
-    for (const NodeId& seed : config_.seeds) {
-      if (seed != config_.node_id) seeds.push_back(seed);
-    }
+    std::vector<NodeId> seeds = identified_seeds();
     if (seeds.empty() || hops >= kForwardHopsMax) {
       fail(origin, Status::unavailable("node " + config_.node_id +
                                        " is not part of a cluster yet (waiting to join through "

@@ -228,6 +228,8 @@ class Node {
   // Sends a forward to the next candidate it was not sent to yet; false when none is left.
   bool forward_again(ForwardOperation& forward, std::uint64_t forward_id);
   std::vector<NodeId> forward_candidates(const ClientRequest& request) const;
+  // The seeds other than this node whose ids are known (not stand-ins for an address yet).
+  std::vector<NodeId> identified_seeds() const;
   std::vector<ReplicaTarget> write_targets(const std::string& bucket, const std::string& key,
                                            const std::vector<NodeId>& home) const;
 

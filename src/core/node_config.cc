@@ -6,6 +6,25 @@
 
 namespace ringkv::core {
 
+namespace {
+
+// Seeds are member ids or stand-ins "@HOST:PORT" for seeds known by address (node_id.h).
+Status validate_seed_list(const std::vector<NodeId>& seeds, const NodeId& node_id) {
+  if (is_seed_placeholder(node_id)) {
+    return Status::invalid_argument("node_id must not start with '@', got '" + node_id + "'");
+  }
+  for (const NodeId& seed : seeds) {
+    const std::string_view address = placeholder_address(seed);
+    if (seed.empty() || seed.size() > kNodeIdBytesMax + 1 ||
+        (is_seed_placeholder(seed) && !is_valid_member_address(address))) {
+      return Status::invalid_argument("seed '" + seed + "' is neither a node id nor @HOST:PORT");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status NodeConfig::validate() const {
   if (node_id.empty()) return Status::invalid_argument("node_id must not be empty");
   if (!is_power_of_two(partition_count)) {
@@ -45,6 +64,7 @@ Status NodeConfig::validate() const {
                                       "], got " + std::to_string(weight));
     }
     RINGKV_RETURN_IF_ERROR(gossip.validate());
+    RINGKV_RETURN_IF_ERROR(validate_seed_list(seeds, node_id));
   }
   if (tree_fanout < 2 || tree_fanout > 256 || (tree_fanout & (tree_fanout - 1)) != 0) {
     return Status::invalid_argument("tree_fanout must be a power of two in [2, 256]");

@@ -133,7 +133,8 @@ void Node::membership_tick(std::uint64_t now_ms) {
   send_gossip(gossiper_->on_tick(now_ms));
   const MemberRecord* own = gossiper_->membership().find(config_.node_id);
   if (own == nullptr && config_.auto_join) {
-    const bool is_seed = contains(config_.seeds, config_.node_id);
+    const bool is_seed = contains(config_.seeds, config_.node_id) ||
+                         contains(config_.seeds, seed_placeholder(config_.address));
     if (gossiper_->synced_with_seed() ||
         (is_seed && now_ms >= membership_started_ms_ + config_.join_grace_ms)) {
       (void)gossiper_->join(config_.weight);  // Cannot fail: we are not in the table.

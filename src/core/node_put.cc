@@ -14,14 +14,17 @@ std::uint64_t Node::timeout_of(const ClientRequest& request) const {
   return request.timeout_ms != 0 ? request.timeout_ms : config_.request_timeout_ms;
 }
 
-std::vector<NodeId> Node::forward_candidates(const ClientRequest& request) const {
-  if (!ring_) {
-    std::vector<NodeId> seeds;
-    for (const NodeId& seed : config_.seeds) {
-      if (seed != config_.node_id) seeds.push_back(seed);
-    }
-    return seeds;
+std::vector<NodeId> Node::identified_seeds() const {
+  std::vector<NodeId> seeds;
+  if (!gossiper_) return seeds;
+  for (const NodeId& seed : gossiper_->seeds()) {
+    if (!is_seed_placeholder(seed)) seeds.push_back(seed);
   }
+  return seeds;
+}
+
+std::vector<NodeId> Node::forward_candidates(const ClientRequest& request) const {
+  if (!ring_) return identified_seeds();
   auto home = home_replicas(request.bucket, request.key, bucket_properties(request.bucket).n);
   std::erase(home, config_.node_id);
   return home;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/key_position.h"
+#include "core/node_id.h"
 
 namespace ringkv::runtime {
 
@@ -41,6 +42,42 @@ Result<std::vector<PeerSpec>> parse_peers(const std::string& peers) {
     spec.address = address;
     for (const auto& other : result) {
       if (other.id == spec.id) return Status::invalid_argument("peers lists " + spec.id + " twice");
+    }
+    result.push_back(std::move(spec));
+  }
+  return result;
+}
+
+Result<std::vector<PeerSpec>> parse_seeds(const std::string& seeds) {
+  std::vector<PeerSpec> result;
+  std::size_t start = 0;
+  while (start < seeds.size()) {
+    std::size_t end = seeds.find(',', start);
+    if (end == std::string::npos) end = seeds.size();
+    const std::string entry = seeds.substr(start, end - start);
+    start = end + 1;
+    if (entry.empty()) continue;
+    PeerSpec spec;
+    if (entry.find('=') != std::string::npos) {
+      auto named = parse_peers(entry);
+      if (!named.is_ok()) return Status::invalid_argument("seeds: " + named.status().message());
+      spec = named->front();
+      if (spec.weight != 1 || spec.address.size() + spec.id.size() + 1 != entry.size()) {
+        return Status::invalid_argument("seeds entry '" + entry +
+                                        "' must be ID=HOST:PORT or HOST:PORT (no weight)");
+      }
+    } else {
+      if (auto parsed = parse_host_port(entry, "seeds entry '" + entry + "'"); !parsed.is_ok()) {
+        return Status::invalid_argument(parsed.status().message() +
+                                        " (seeds entries are ID=HOST:PORT or HOST:PORT)");
+      }
+      spec.id = core::seed_placeholder(entry);
+      spec.address = entry;
+    }
+    for (const auto& other : result) {
+      if (other.id == spec.id || other.address == spec.address) {
+        return Status::invalid_argument("seeds lists " + spec.address + " twice");
+      }
     }
     result.push_back(std::move(spec));
   }
@@ -88,10 +125,8 @@ Status ServerConfig::validate() const {
                                       " must be one of the peers (the list names every member)");
     }
   }
-  auto seed_list = parse_peers(seeds);
-  if (!seed_list.is_ok()) {
-    return Status::invalid_argument("seeds: " + seed_list.status().message());
-  }
+  auto seed_list = parse_seeds(seeds);
+  if (!seed_list.is_ok()) return seed_list.status();
   if (!seed_list->empty() && !peer_list->empty()) {
     return Status::invalid_argument("set either peers (static membership) or seeds (gossip), "
                                     "not both");

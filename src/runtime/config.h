@@ -27,9 +27,9 @@ struct ServerConfig {
   // The static cluster: "id=HOST:PORT[@WEIGHT],..." in join order, the same on every node.
   // Empty: a cluster of this node alone.
   std::string peers;
-  // Dynamic membership: "id=HOST:PORT,..." of the seed nodes (this node may be one). Nodes with
-  // the same seeds form one cluster by gossip; membership is persisted in data_dir. Excludes
-  // `peers`.
+  // Dynamic membership: "[id=]HOST:PORT,..." of the seed nodes (this node may be one; an entry
+  // without an id must be the address the seed advertises). Nodes with the same seeds form one
+  // cluster by gossip; membership is persisted in data_dir. Excludes `peers`.
   std::string seeds;
   std::string advertise;     // HOST:PORT announced to the cluster; empty: the listen address.
   std::uint32_t weight = 1;  // Partitions claimed relative to the other members (dynamic only).
@@ -59,6 +59,9 @@ struct PeerSpec {
 };
 // Parses the `peers` setting; errors name the offending entry.
 Result<std::vector<PeerSpec>> parse_peers(const std::string& peers);
+// Parses the `seeds` setting: ID=HOST:PORT entries, or plain HOST:PORT entries whose id is
+// learned from the seed's gossip (their id is the stand-in "@HOST:PORT" until then).
+Result<std::vector<PeerSpec>> parse_seeds(const std::string& seeds);
 
 // Reads the TOML file at `path` over the defaults in `config`. Unknown settings are errors (a
 // typo must not silently fall back to a default).

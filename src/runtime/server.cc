@@ -276,7 +276,7 @@ Status Server::Impl::open() {
     if (peer.id == config_.node_id) continue;
     peer_links_[peer.id] = make_link(peer.id, parse_host_port(peer.address, "peers").value());
   }
-  const std::vector<PeerSpec> seed_specs = parse_peers(config_.seeds).value();
+  const std::vector<PeerSpec> seed_specs = parse_seeds(config_.seeds).value();
   for (const auto& seed : seed_specs) {
     node_config.seeds.push_back(seed.id);
     seed_addresses_[seed.id] = seed.address;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <set>
 #include <thread>
 
 #include "process_harness.h"
@@ -104,6 +105,46 @@ TEST(MembershipProcesses, SixthNodeJoinsAndAnotherLeavesUnderLoad) {
   EXPECT_EQ(count_missing(address(0), load), 0u) << "acknowledged writes not read back";
 
   for (int i : {0, 1, 3, 4, 5}) EXPECT_EQ(nodes[i]->terminate(), 0);
+}
+
+// Seeds given as plain HOST:PORT (as Cassandra's): the ids are learned from the seeds' gossip.
+TEST(MembershipProcesses, SeedsGivenAsPlainAddressesFormOneCluster) {
+  TempDir dir;
+  constexpr int kNodes = 4;
+  const std::vector<int> ports = free_ports(kNodes);
+  auto address = [&](int i) { return loopback(ports[i]); };
+  const std::string seeds = address(0) + "," + address(1);
+  auto start = [&](int i) {
+    const std::string id = "n" + std::to_string(i + 1);
+    return std::make_unique<ServerProcess>(
+        std::vector<std::string>{"--node-id", id, "--listen", address(i), "--data-dir",
+                                 (dir.path() / id).string(), "--seeds", seeds,
+                                 "--gossip-interval-ms", "200", "--partition-count", "64"},
+        (dir.path() / (id + ".log")).string());
+  };
+  std::vector<std::unique_ptr<ServerProcess>> nodes(kNodes);
+  for (int i = 0; i < 3; ++i) nodes[i] = start(i);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(wait_for_port(ports[i], std::chrono::seconds(20)));
+  ASSERT_TRUE(wait_until([&] { return settled(address(2), 3); }, std::chrono::seconds(30)))
+      << status_json(address(2)).dump(2);
+  nodes[3] = start(3);  // A later node joins through the same address-only seeds.
+  ASSERT_TRUE(wait_for_port(ports[3], std::chrono::seconds(20)));
+  ASSERT_TRUE(wait_until([&] { return settled(address(0), 4) && settled(address(3), 4); },
+                         std::chrono::seconds(40)))
+      << status_json(address(3)).dump(2);
+  const nlohmann::json status = status_json(address(3));
+  std::set<std::string> ids;
+  for (const auto& member : status["members"]) ids.insert(member["id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"n1", "n2", "n3", "n4"})) << status.dump(2);
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = "plain-seed-" + std::to_string(i);
+    const CommandResult put = run_ringkv({"put", "--server", address(i % kNodes), key, "v"});
+    ASSERT_EQ(put.exit_code, 0) << put.output;
+    const CommandResult get = run_ringkv({"get", "--server", address((i + 1) % kNodes), key});
+    ASSERT_EQ(get.exit_code, 0) << get.output;
+    EXPECT_NE(get.output.find('v'), std::string::npos) << get.output;
+  }
+  for (auto& node : nodes) EXPECT_EQ(node->terminate(), 0);
 }
 
 }  // namespace

@@ -129,6 +129,15 @@ class SimCluster {
     }
   }
 
+  // By id, or by address for a seed stand-in "@HOST:PORT" (the host's transport does the same).
+  std::map<NodeId, Node>::iterator find_node(const NodeId& to) {
+    if (!is_seed_placeholder(to)) return nodes_.find(to);
+    for (auto it = nodes_.begin(); it != nodes_.end(); ++it) {
+      if (address_of(it->first) == placeholder_address(to)) return it;
+    }
+    return nodes_.end();
+  }
+
   void deliver(const NodeId& from, std::vector<OutgoingGossip> outgoing) {
     std::deque<InFlight> queue;
     for (OutgoingGossip& gossip : outgoing) queue.push_back({from, std::move(gossip)});
@@ -136,11 +145,11 @@ class SimCluster {
       InFlight in_flight = std::move(queue.front());
       queue.pop_front();
       count(in_flight.gossip.message);
-      const auto it = nodes_.find(in_flight.gossip.to);
+      const auto it = find_node(in_flight.gossip.to);
       if (it == nodes_.end() || it->second.paused) continue;  // Lost, like a dead process.
       for (OutgoingGossip& reply :
            it->second.gossiper->on_message(in_flight.from, in_flight.gossip.message, now_ms_)) {
-        queue.push_back({in_flight.gossip.to, std::move(reply)});
+        queue.push_back({it->first, std::move(reply)});
       }
     }
   }

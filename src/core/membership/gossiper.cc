@@ -34,7 +34,12 @@ Gossiper::Gossiper(NodeId self, std::string address, std::uint64_t generation,
   std::sort(seeds.begin(), seeds.end());
   seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
   std::erase(seeds, self_);
+  std::erase(seeds, seed_placeholder(address_));
   seeds_ = std::move(seeds);
+  unidentified_seeds_ = static_cast<std::size_t>(
+      std::count_if(seeds_.begin(), seeds_.end(), [](const NodeId& id) {
+        return is_seed_placeholder(id);
+      }));
   // A node whose only seed is itself bootstraps the cluster: there is nobody to sync with.
   synced_with_seed_ = seeds_.empty();
 }
@@ -92,12 +97,14 @@ std::vector<OutgoingGossip> Gossiper::on_tick(std::uint64_t now_ms) {
 std::vector<OutgoingGossip> Gossiper::on_message(const NodeId& from, const GossipMessage& message,
                                                  std::uint64_t now_ms) {
   std::vector<OutgoingGossip> out;
+  if (unidentified_seeds_ != 0) identify_seed(from);
   if (const auto* digest = std::get_if<GossipDigest>(&message)) {
     GossipDelta delta{state_.delta_for(digest->digest, config_.records_per_message_max),
                       state_.request_for(digest->digest, config_.records_per_message_max)};
     if (!delta.records.empty() || !delta.request.empty()) out.push_back({from, std::move(delta)});
   } else if (const auto* delta = std::get_if<GossipDelta>(&message)) {
     observe(state_.apply(delta->records), now_ms);
+    if (unidentified_seeds_ != 0) identify_seed(from);
     if (std::binary_search(seeds_.begin(), seeds_.end(), from)) synced_with_seed_ = true;
     if (!delta->request.empty()) {
       GossipDeltaAck ack{state_.answer(delta->request, config_.records_per_message_max)};
@@ -107,6 +114,19 @@ std::vector<OutgoingGossip> Gossiper::on_message(const NodeId& from, const Gossi
     observe(state_.apply(std::get<GossipDeltaAck>(message).records), now_ms);
   }
   return out;
+}
+
+void Gossiper::identify_seed(const NodeId& from) {
+  const MemberRecord* record = state_.find(from);
+  if (record == nullptr || record->address.empty() || is_seed_placeholder(from)) return;
+  const auto stand_in = std::lower_bound(seeds_.begin(), seeds_.end(),
+                                         seed_placeholder(record->address));
+  if (stand_in == seeds_.end() || *stand_in != seed_placeholder(record->address)) return;
+  seeds_.erase(stand_in);
+  --unidentified_seeds_;
+  if (from != self_ && !std::binary_search(seeds_.begin(), seeds_.end(), from)) {
+    seeds_.insert(std::lower_bound(seeds_.begin(), seeds_.end(), from), from);
+  }
 }
 
 void Gossiper::observe(const ApplyOutcome& outcome, std::uint64_t now_ms) {

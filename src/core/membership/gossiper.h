@@ -39,6 +39,7 @@
 #include "core/membership/failure_detector.h"
 #include "core/membership/gossip_messages.h"
 #include "core/membership/membership_state.h"
+#include "core/node_id.h"
 #include "core/random.h"
 
 namespace ringkv::core {
@@ -58,7 +59,9 @@ struct GossipConfig {
 class Gossiper {
  public:
   // `generation` is the host-persisted incarnation, bumped at every start (>= 1). `seeds` may
-  // include `self`. Preconditions: config.validate() is ok, `self` and `address` are valid for a
+  // include `self` (by id, or by `address` as a stand-in) and stand-ins "@HOST:PORT" for seeds
+  // known only by address (node_id.h): each is replaced by the id of the member whose record
+  // advertises that address, once a message from that member arrives. Preconditions: config.validate() is ok, `self` and `address` are valid for a
   // MemberRecord.
   Gossiper(NodeId self, std::string address, std::uint64_t generation, std::vector<NodeId> seeds,
            Random& random, GossipConfig config = {});
@@ -99,6 +102,7 @@ class Gossiper {
   // True once a seed answered us, or when we are the only seed; join() after this.
   bool synced_with_seed() const { return synced_with_seed_; }
   const PhiAccrualDetector& failure_detector() const { return detector_; }
+  // Sorted; stand-ins "@HOST:PORT" for seeds not identified yet.
   const std::vector<NodeId>& seeds() const { return seeds_; }
 
  private:
@@ -110,11 +114,14 @@ class Gossiper {
   Status local_change(Status status);
   // Picks a uniformly random element of `candidates` other than `excluded`; empty if none.
   NodeId pick(const std::vector<NodeId>& candidates, const NodeId& excluded);
+  // Replaces the stand-in for `from`'s advertised address, if any, by `from`.
+  void identify_seed(const NodeId& from);
 
   NodeId self_;
   std::string address_;
   std::uint64_t generation_;
-  std::vector<NodeId> seeds_;  // Without self, deduplicated.
+  std::vector<NodeId> seeds_;  // Without self, deduplicated, sorted.
+  std::size_t unidentified_seeds_ = 0;  // Stand-ins left in seeds_.
   Random& random_;
   GossipConfig config_;
   MembershipState state_;

@@ -161,6 +161,37 @@ TEST(GossipSeeds, AlwaysContactsASeedWhenNoPeerIsKnownAlive) {
   EXPECT_TRUE(lonely.on_tick(9'500).empty());  // Between rounds.
 }
 
+TEST(GossipSeeds, SeedsGivenByAddressAreIdentifiedFromTheirGossip) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimCluster cluster(seed);
+    const std::vector<NodeId> seeds = {seed_placeholder(SimCluster::address_of("s1")),
+                                       seed_placeholder(SimCluster::address_of("s2"))};
+    Gossiper& s1 = cluster.start_member("s1", seeds);  // Its own address is dropped from the list.
+    cluster.start_member("s2", seeds);
+    EXPECT_EQ(s1.seeds(), std::vector<NodeId>{seeds[1]}) << "seed " << seed;
+    Gossiper& joiner = cluster.start("new", seeds);
+    EXPECT_FALSE(joiner.synced_with_seed());
+    cluster.round();  // Knowing nobody, it asks a seed by address and learns who answered.
+    EXPECT_TRUE(joiner.synced_with_seed()) << "seed " << seed;
+    ASSERT_TRUE(joiner.join(1).is_ok());
+    EXPECT_GT(cluster.rounds_to_convergence(50), 0) << "seed " << seed;
+    cluster.rounds(5);
+    EXPECT_EQ(joiner.seeds(), (std::vector<NodeId>{"s1", "s2"})) << "seed " << seed;
+    EXPECT_EQ(cluster.node("s1").seeds(), std::vector<NodeId>{"s2"}) << "seed " << seed;
+    EXPECT_EQ(cluster.node("s2").seeds(), std::vector<NodeId>{"s1"}) << "seed " << seed;
+  }
+}
+
+TEST(GossipSeeds, AStandInIsNotReplacedByAMemberAtAnotherAddress) {
+  SimCluster cluster(3);
+  const NodeId nowhere = seed_placeholder("nowhere.test:7000");
+  cluster.start_member("s1", {"s1"});
+  Gossiper& joiner = cluster.start("new", {"s1", nowhere});
+  cluster.rounds(5);
+  EXPECT_TRUE(joiner.synced_with_seed());
+  EXPECT_EQ(joiner.seeds(), (std::vector<NodeId>{nowhere, "s1"}));
+}
+
 TEST(GossipChanges, CounterMovesOnMembershipChangesNotOnHeartbeats) {
   SimCluster cluster = formed_cluster(5, 8);
   Gossiper& watcher = cluster.node(name(0));

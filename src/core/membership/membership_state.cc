@@ -130,6 +130,9 @@ Status validate_record(const MemberRecord& r) {
   if (r.id.empty() || r.id.size() > kNodeIdBytesMax) {
     return Status::invalid_argument("member id must be 1 to 255 bytes");
   }
+  if (is_seed_placeholder(r.id)) {
+    return Status::invalid_argument("member id " + r.id + " starts with '@' (marks seed addresses)");
+  }
   if (r.status > MemberStatus::kRemoved) {
     return Status::invalid_argument("member " + r.id + " has an unknown status");
   }
