@@ -32,18 +32,25 @@ if hits=$(grep -nIE "$outside" -- "${existing[@]}"); then
   status=1
 fi
 
-# GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
-slug() {
-  tr '[:upper:]' '[:lower:]' <<<"$1" | sed -E 's/[^a-z0-9 _-]//g; s/ /-/g'
-}
+# The headings of every markdown file, by text and by GitHub's anchor (lower case, punctuation
+# dropped, spaces as hyphens), read once: "doc<TAB>text" and "doc#anchor" keys.
+declare -A headings=()
+for f in "${files[@]}"; do
+  [[ "$f" == *.md && -f "$f" ]] || continue
+  while IFS=$'\t' read -r text anchor; do
+    headings["$f"$'\t'"$text"]=1
+    headings["$f#$anchor"]=1
+  done < <(awk '/^```/ { fence = !fence; next }
+                !fence && /^#+[[:space:]]/ {
+                  text = $0; sub(/^#+[[:space:]]+/, "", text); sub(/[[:space:]]+$/, "", text)
+                  anchor = tolower(text); gsub(/[^a-z0-9 _-]/, "", anchor); gsub(/ /, "-", anchor)
+                  print text "\t" anchor
+                }' "$f")
+done
 # Succeeds when markdown file $1 has a heading whose text is $2 (exact) or whose anchor is $3.
 has_heading() {
-  local doc=$1 text=$2 anchor=$3 line heading
-  while IFS= read -r line; do
-    heading=$(sed -E 's/^#+[[:space:]]+//; s/[[:space:]]+$//' <<<"$line")
-    if [ -n "$text" ] && [ "$heading" = "$text" ]; then return 0; fi
-    if [ -n "$anchor" ] && [ "$(slug "$heading")" = "$anchor" ]; then return 0; fi
-  done < <(awk '/^```/ { fence = !fence; next } !fence && /^#+[[:space:]]/' "$doc")
+  if [ -n "$2" ] && [ -n "${headings["$1"$'\t'"$2"]:-}" ]; then return 0; fi
+  if [ -n "$3" ] && [ -n "${headings["$1#$3"]:-}" ]; then return 0; fi
   return 1
 }
 
