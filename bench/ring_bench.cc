@@ -1,8 +1,8 @@
-// Costs of the ring (DESIGN.md section 3): replaying a whole membership history (what a node does
-// when it starts), applying one more event to a built ring (what it does on a membership change)
-// and looking up a preference list (every request). Arguments are {Q, nodes}; the counters give
-// the resulting balance (max/mean partitions per unit of weight) and spread (fraction of
-// partitions whose N = 3 home replicas are the next 3 partitions).
+// Costs of the ring (docs/ARCHITECTURE.md, "The ring"): replaying a whole membership history (what
+// a node does when it starts), applying one more event to a built ring (what it does on a
+// membership change) and looking up a preference list (every request). Arguments are {Q, nodes};
+// the counters give the resulting balance (max/mean partitions per unit of weight) and spread
+// (fraction of partitions whose N = 3 home replicas are the next 3 partitions).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when the deterministic core (src/core) includes I/O, threading, clock or random headers, or
-# reads a clock. Tests (*_test.cc) may use anything. See DESIGN.md section 1.
+# reads a clock. Tests (*_test.cc) may use anything. See docs/ARCHITECTURE.md, "Layers".
 set -euo pipefail
 core_dir=${1:?usage: check_core_purity.sh SRC_CORE_DIR}
 status=0

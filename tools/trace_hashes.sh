@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # trace_hashes.sh [BINARY]: prints the trace hash of every seed of the CI seed set (seeds 1-200,
 # every fourth with membership churn, as src/sim/simulator_test.cc runs them). A pure move of core
-# code must leave this output unchanged: diff it before and after (docs/ARCHITECTURE.md).
+# code must leave this output unchanged: diff it before and after (docs/CONVENTIONS.md,
+# "Components").
 set -euo pipefail
 bin=${1:-build-release/src/cli/ringkv}
 for seed in $(seq 1 200); do

@@ -3,7 +3,8 @@
 // their results. Pure: no I/O, no clock; the host supplies what INFO reports in RespServerInfo.
 //
 // Every command addresses the bucket "default" (RESP has no buckets). Redis semantics on top of
-// versioned values (DESIGN.md section 2, docs/PROTOCOL.md):
+// versioned values (docs/ARCHITECTURE.md, "Data model and versions"; for users:
+// docs/OPERATIONS.md, "Talking to ringkv"):
 //   GET key            the value; nil when absent; an error naming GETALL when it has siblings
 //   SET key value      supersedes every version the node knows (Redis's last write wins);
 //                      NX / XX / GET read first and write with that read's context, so they are

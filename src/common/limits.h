@@ -7,7 +7,7 @@
 
 namespace ringkv::limits {
 
-// Keys: DESIGN.md section 2. Fixed, not configurable: a key is part of the storage key.
+// Keys: 1 byte to 64 KiB. Fixed, not configurable: a key is part of the storage key.
 inline constexpr std::size_t kKeyMaxBytes = 64 * 1024;
 // Bucket names are short identifiers.
 inline constexpr std::size_t kBucketMaxBytes = 255;

@@ -1,4 +1,5 @@
-// Bucket properties: the replication and quorum settings of a namespace (DESIGN.md section 2).
+// Bucket properties: the replication and quorum settings of a namespace (docs/ARCHITECTURE.md,
+// "Data model and versions").
 // Every bucket not configured otherwise uses the defaults (n=3, r=2, w=2).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Key positions on the consistent-hashing ring (DESIGN.md section 3; Dynamo paper section 4.2):
+// Key positions on the consistent-hashing ring (Dynamo paper section 4.2):
 // position = MD5(bucket, key) read as a 128-bit big-endian integer. The ring is split into Q equal
 // partitions (Q a power of two), so a key's partition is the top log2(Q) bits of its position.
 #pragma once

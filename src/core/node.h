@@ -1,4 +1,5 @@
-// Node: the deterministic state machine of one ringkv node (DESIGN.md sections 1 and 4).
+// Node: the deterministic state machine of one ringkv node. It routes events to its components
+// (docs/ARCHITECTURE.md, "Node and its components").
 //
 // A host (runtime/ over Asio, or sim/) feeds it events: client requests, peer messages, storage
 // completions and ticks, each with the current time in milliseconds. The node answers with effects
@@ -303,7 +304,7 @@ class Node {
   std::vector<Effect> effects_;
   NodeStats stats_;
 
-  // The view components get of this node (node_context.cc).
+  // The view components get of this node (node_context.h; erase_data is in node.cc).
   class Context final : public NodeContext {
    public:
     explicit Context(Node& node) : node_(node) {}

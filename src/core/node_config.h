@@ -49,9 +49,10 @@ struct NodeConfig {
   std::uint64_t peer_down_after_ms = 2000;
   double phi_threshold = 8.0;
 
-  // Dynamic membership (DESIGN.md section 5). Non-empty `seeds` turns it on: membership comes from
-  // gossip with the seeds (ids; the host knows their addresses), is persisted in the metadata
-  // namespace and survives restarts, and `members` must be empty. Empty: the static cluster above.
+  // Dynamic membership (docs/ARCHITECTURE.md, "Membership, handoff and rebuild"). Non-empty
+  // `seeds` turns it on: membership comes from gossip with the seeds (ids; the host knows their
+  // addresses), is persisted in the metadata namespace and survives restarts, and `members` must
+  // be empty. Empty: the static cluster above.
   std::vector<NodeId> seeds;
   std::string address;       // This node's "HOST:PORT", announced to the cluster.
   std::uint32_t weight = 1;  // Partitions claimed relative to other members; fixed at join.
@@ -61,17 +62,18 @@ struct NodeConfig {
   std::uint64_t join_grace_ms = 3000;
   GossipConfig gossip;
   // Ownership transfer: a node streams the keys it holds but is no longer a home replica of to
-  // their home replicas and deletes each once all of them acknowledged it durable (DESIGN.md
-  // section 5). Bounded in keys in flight and in bytes per second.
+  // their home replicas and deletes each once all of them acknowledged it durable (the handoff
+  // of docs/ARCHITECTURE.md, "Membership, handoff and rebuild"). Bounded in keys in flight and in
+  // bytes per second (shared with rebuilds).
   std::size_t transfer_keys_in_flight_max = 256;
   std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;
   std::uint64_t transfer_interval_ms = 500;  // Between scans while nothing is in flight.
 
   // Read repair after gets (simulations of anti-entropy turn it off).
   bool read_repair = true;
-  // Merkle-tree anti-entropy (DESIGN.md section 7): every partition this node is a home replica
-  // of is compared with another home replica about every anti_entropy_interval_ms, at most
-  // anti_entropy_exchanges_max exchanges in flight per node.
+  // Merkle-tree anti-entropy (docs/ARCHITECTURE.md, "Anti-entropy"): every partition this node is a
+  // home replica of is compared with another home replica about every anti_entropy_interval_ms, at
+  // most anti_entropy_exchanges_max exchanges in flight per node.
   bool anti_entropy = true;
   std::uint64_t anti_entropy_interval_ms = 60'000;
   std::size_t anti_entropy_exchanges_max = 2;

@@ -1,8 +1,8 @@
 // NodeContext: what a component of the node (hinted handoff, ownership transfer, anti-entropy)
 // may see of the node and ask of it. Node implements it; a component receives it on every call
 // and never keeps it, so components hold only their own state and talk to each other only through
-// the node (etcd raft passes `r *raft` to its step functions the same way). Tests of a component
-// implement it with a fake.
+// the node (etcd raft passes `r *raft` to its step functions the same way). A test of a component
+// could implement it with a fake (none does yet: components are tested through Node and sim).
 //
 // The outbox calls (send, persist, request_timer) append effects in call order; effects.h says
 // how the host applies them. Questions that span components ("is the cluster quiet enough to

@@ -1,4 +1,5 @@
-// Dynamic membership in the node (DESIGN.md section 5): the gossiper's table drives the ring,
+// Dynamic membership in the node (docs/ARCHITECTURE.md, "Membership, handoff and rebuild"): the
+// gossiper's table drives the ring,
 // both are persisted in the metadata namespace, and ownership moves by handoff.
 //
 // Ownership moves by handoff (core/handoff/ownership_transfer.h). Until the handoff settles, the

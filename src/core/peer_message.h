@@ -46,8 +46,9 @@ struct ReplicaWriteAck {
   std::uint64_t operation_id = 0;
   Status status;
 };
-// Hint delivery uses ReplicaWrite/ReplicaWriteAck with operation ids from the deliverer's own
-// sequence; the deliverer deletes the hint only after the owner acknowledged it durable.
+// Hint delivery, ownership transfer and rebuild use ReplicaWrite/ReplicaWriteAck too; the owner
+// bits of the operation id (operation_id.h) route each acknowledgement to the component that sent
+// the write. The deliverer deletes a hint only after the owner acknowledged it durable.
 
 // Coordinator -> replica: send me your copy of the key.
 struct ReplicaRead {
@@ -76,7 +77,8 @@ struct ForwardReply {
   ClientReply reply;
 };
 
-// Merkle-tree anti-entropy for one partition (core/node_antientropy.cc). Both sides run the same
+// Merkle-tree anti-entropy for one partition (core/antientropy/anti_entropy_manager.h). Both sides
+// run the same
 // steps; each message answers the previous one:
 //   kHashes  {level, indices, hashes}: the sender's hashes of the nodes at `level` that are
 //            children of `indices` (differing nodes one level up; the root at level 0). The

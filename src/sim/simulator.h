@@ -1,8 +1,9 @@
-// Simulator: runs whole ringkv clusters in one process, deterministically (DESIGN.md section 8;
-// modelled on FoundationDB's sim2 and TigerBeetle's VOPR). Time is simulated, the network and the
-// disks are simulated, and every random choice (latency, loss, duplication, fsync delay, faults)
-// comes from one generator seeded by SimConfig::seed. A run is therefore a pure function of its
-// seed: trace_hash() digests every event processed, and the same seed gives the same hash.
+// Simulator: runs whole ringkv clusters in one process, deterministically (docs/ARCHITECTURE.md,
+// "The simulator"; modelled on FoundationDB's sim2 and TigerBeetle's VOPR). Time is simulated, the
+// network and the disks are simulated, and every random choice (latency, loss, duplication, fsync
+// delay, faults) comes from one generator seeded by SimConfig::seed. A run is therefore a pure
+// function of its seed: trace_hash() digests every event processed, and the same seed gives the
+// same hash.
 //
 // Faults: message loss, duplication, reordering (latency jitter), partitions between sets of
 // nodes (silent), node crashes (unsynced writes are lost, see SimDisk; a message to a crashed node

@@ -1,4 +1,5 @@
-// The durability crash test (DESIGN.md section 6: "a restart recovers all acknowledged writes").
+// The durability crash test: after a crash, a restart must find every write that was acknowledged
+// (docs/OPERATIONS.md, "Durability and shutdown").
 // A child process writes keys k0, k1, ... from several threads and reports on a pipe the index of
 // every write whose callback said ok. The parent lets it run for a seeded random time, SIGKILLs
 // it, reopens the database and checks that every acknowledged key is there with its value.

@@ -1,4 +1,4 @@
-// Engine: the storage interface every ringkv node writes through (DESIGN.md section 6).
+// Engine: the storage interface every ringkv node writes through (docs/ARCHITECTURE.md, "Storage").
 //
 // An engine holds three separate namespaces: data (versioned objects), hints (replicas held for
 // another node) and metadata (node id, actor id, ring, membership). Writes are atomic batches that

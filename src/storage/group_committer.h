@@ -1,4 +1,4 @@
-// GroupCommitter: the group commit behind SyncPolicy::kBatch (DESIGN.md section 6). Writers apply
+// GroupCommitter: the group commit behind SyncPolicy::kBatch (sync = batch). Writers apply
 // their write without syncing, then enqueue its callback; a dedicated committer thread takes every
 // waiting callback, runs ONE sync that covers all of their writes, and only then runs each callback
 // with the sync's status. This is the classic database group commit (DeWitt et al., "Implementation

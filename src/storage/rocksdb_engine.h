@@ -1,4 +1,4 @@
-// The RocksDB engine (DESIGN.md section 6): the default, durable Engine. Each namespace is a
+// The RocksDB engine: the default, durable Engine. Each namespace is a
 // column family ("data", "hints", "meta"; "default" exists because RocksDB requires it and stays
 // empty), so one rocksdb::WriteBatch spans namespaces atomically and a partition scan never walks
 // over hints or metadata. RocksDB types stay inside rocksdb_engine.cc; callers see an Engine.

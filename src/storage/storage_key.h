@@ -1,4 +1,4 @@
-// Storage key layout (DESIGN.md section 6): partition id (4 bytes, big-endian), bucket length
+// Storage key layout: partition id (4 bytes, big-endian), bucket length
 // (2 bytes, big-endian), bucket bytes, key bytes. All keys of one partition form one contiguous
 // range [partition_prefix(p), partition_prefix(p + 1)), so handoff and anti-entropy scan it in order.
 #pragma once

@@ -1,7 +1,8 @@
-// HashTree: the Merkle tree anti-entropy compares for one partition replica (DESIGN.md section 7;
-// Dynamo paper section 4.7). Leaves are buckets of keys chosen by a hash of the storage key; each
-// key contributes the 64-bit hash of (key, stored object) to its leaf, and every node's hash is the
-// XOR of its children's, so the root summarizes every (key, version) the replica holds.
+// HashTree: the Merkle tree anti-entropy compares for one partition replica (docs/ARCHITECTURE.md,
+// "Anti-entropy"; Dynamo paper section 4.7). Leaves are buckets of keys chosen by a hash of the
+// storage key; each key contributes the 64-bit hash of (key, stored object) to its leaf, and every
+// node's hash is the XOR of its children's, so the root summarizes every (key, version) the replica
+// holds.
 //
 // XOR aggregation is what keeps the write path cheap: replacing one key's object changes each
 // ancestor by the same delta (old entry hash XOR new entry hash), so an update costs one step per

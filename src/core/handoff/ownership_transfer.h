@@ -1,5 +1,6 @@
-// OwnershipTransfer: moving data when the ring changes, one component of the node (DESIGN.md
-// section 5; riak_core's handoff manager plays the same role). Two streams:
+// OwnershipTransfer: moving data when the ring changes, one component of the node
+// (docs/ARCHITECTURE.md, "Membership, handoff and rebuild"; riak_core's handoff manager plays the
+// same role). Two streams:
 //
 // Transfer. The ring is a pure function of the membership history, so every node that has seen
 // the same history agrees on who is home for each partition. A node that holds keys it is no

@@ -1,5 +1,5 @@
-// PhiAccrualDetector: local, per-peer suspicion of failure from heartbeat arrival times (DESIGN.md
-// section 5). It only ever changes whom a node asks first; it never changes who owns data.
+// PhiAccrualDetector: local, per-peer suspicion of failure from heartbeat arrival times. It only
+// ever changes whom a node asks first; it never changes who owns data.
 //
 // The detector follows Hayashibara, Defago, Yared and Katayama, "The phi accrual failure
 // detector" (SRDS 2004): instead of a boolean it outputs phi = -log10(P(a heartbeat arrives later

@@ -1,4 +1,4 @@
-// Gossiper: one node's gossip state machine (DESIGN.md section 5; Dynamo paper section 4.8). It
+// Gossiper: one node's gossip state machine (Dynamo paper section 4.8). It
 // owns the node's MembershipState and PhiAccrualDetector and is sans-IO: the host calls on_tick()
 // and on_message() with the current time and sends what they return, like etcd's raft Step/Ready.
 //

@@ -1,5 +1,5 @@
 // MembershipState: the replicated membership table every node holds and spreads by gossip
-// (DESIGN.md section 5; Dynamo paper section 4.8). It is a state-based CRDT: states merge record by
+// (Dynamo paper section 4.8). It is a state-based CRDT: states merge record by
 // record with a join that is commutative, associative and idempotent, so any gossip order
 // converges. Reconciliation is scuttlebutt-style (van Renesse, Dumitriu, Gough, Tsiakkouris,
 // "Efficient reconciliation and flow control for anti-entropy protocols", LADIS 2008): peers

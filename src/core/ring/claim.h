@@ -1,5 +1,5 @@
 // RingClaim: the partition-claim algorithm that Ring replays the membership history through
-// (DESIGN.md section 3; Dynamo paper section 6.2, strategy 3; Riak's riak_core_claim).
+// (docs/ARCHITECTURE.md, "The ring"; Dynamo paper section 6.2, strategy 3; Riak's riak_core_claim).
 //
 // Dynamo's strategy 3 splits the ring into Q equal partitions and moves whole partitions when the
 // membership changes. The paper leaves open how a joiner picks its partitions; we take Riak's
@@ -31,7 +31,7 @@ class RingClaim {
  public:
   using Rank = std::uint32_t;
   // Windows of this many consecutive partitions should have distinct owners: N, the replication
-  // factor the ring is tuned for (DESIGN.md default N = 3).
+  // factor the ring is tuned for (the default bucket's n = 3, core/bucket.h).
   static constexpr std::uint32_t kSpreadWindow = 3;
 
   // `partition_count` is a power of two; ranks are 0 .. rank_count - 1. Nobody owns anything yet.

@@ -1,5 +1,5 @@
 // Ring: the assignment of Q equal partitions (vnodes) to nodes, a pure function of the membership
-// history (DESIGN.md section 3; Dynamo paper section 6.2, strategy 3; Riak's claim algorithms).
+// history (Dynamo paper section 6.2, strategy 3; Riak's claim algorithms).
 //
 // The history lists joins and leaves in the order every node agrees on (it is part of the
 // replicated membership state). Replaying it gives every node the same ring without a leader:

@@ -1,4 +1,4 @@
-// Ring claim (DESIGN.md section 3; Dynamo paper section 6.2, strategy 3): balance, minimal
+// Ring claim (Dynamo paper section 6.2, strategy 3): balance, minimal
 // movement on joins and leaves, weights, preference lists, spread, determinism and errors. The
 // tests print the figures they judge, so a run doubles as the ring's performance sheet.
 #include "core/ring/ring.h"

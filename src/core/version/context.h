@@ -1,4 +1,4 @@
-// ReadContext: the opaque context a get returns and a put hands back (DESIGN.md section 2). It
+// ReadContext: the opaque context a get returns and a put hands back. It
 // encodes the joined version vector of what the read saw plus the node that answered the read
 // fastest, so the following put can be coordinated there (read-your-writes).
 //

@@ -1,5 +1,5 @@
 // VersionVector: a map actor -> counter with a last-update timestamp per entry, the causal context
-// of a versioned object (DESIGN.md section 2; Dynamo paper section 4.4; Preguica et al., "Dotted
+// of a versioned object (Dynamo paper section 4.4; Preguica et al., "Dotted
 // Version Vectors: Logical Clocks for Optimistic Replication", 2010).
 //
 // An actor is a storage incarnation of a node, not the node itself: a node whose data directory is

@@ -63,9 +63,10 @@ RC_GTEST_PROP(VersionedObjectMerge, EveryReachableStateIsWellFormed, ()) {
   for (const VersionedObject& state : cluster.states()) RC_ASSERT(well_formed(state));
 }
 
-// DESIGN.md section 2: "A put with the context of a read supersedes exactly the versions that
-// read saw". After the read, other clients write blind or with contexts read before it, so
-// nothing they do can supersede a version written after the read.
+// What a context promises (docs/ARCHITECTURE.md, "Data model and versions"): a put carrying a
+// read's context replaces the versions that read returned, and nothing else. After the read, other
+// clients write blind or with contexts read before it, so nothing they do can supersede a version
+// written after the read.
 RC_GTEST_PROP(VersionedObjectUpdate, PutWithReadContextSupersedesExactlyWhatTheReadSaw, ()) {
   Cluster cluster = Cluster::random();
   cluster.run_random();
