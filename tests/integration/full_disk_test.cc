@@ -169,5 +169,93 @@ TEST(FullDisk, WritesFailNamingTheDataDirReadsGoOnAndWritesResumeOnceSpaceIsFree
   EXPECT_EQ(server.terminate(), 0) << server.log();
 }
 
+std::uint64_t storage_errors_of(const std::string& address) {
+  auto client = client::Client::connect(address);
+  if (!client.is_ok()) return 0;
+  for (const auto& status : (*client)->status()) {
+    if (status.member.address != address) continue;
+    for (const auto& [name, count] : status.counters) {
+      if (name == "storage_errors") return count;
+    }
+  }
+  return 0;
+}
+
+// Three nodes (n=3, r=2, w=2), n3's data directory on a tmpfs that fills up: writes through n1
+// go on (n1 and n2 acknowledge), n3 stays up and in the cluster, refuses the writes it would
+// coordinate with the disk-full error, and takes writes again once space is freed.
+TEST(FullDisk, OneFullReplicaOfThreeDoesNotStopQuorumWrites) {
+  storage::TestTmpfs disk(24 << 20, "ringkv-fulldisk3");
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  ASSERT_EQ(disk.fill("filler", 16 << 20), std::uint64_t{16 << 20});
+  TempDir dir;
+  const std::vector<int> ports = free_ports(3);
+  const std::vector<int> resp_ports = free_ports(3);
+  const std::string peers = node_list(ports, 3);
+  const std::string n3_data = disk.path() + "/n3";
+  std::vector<std::unique_ptr<ServerProcess>> nodes;
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "n" + std::to_string(i + 1);
+    const std::string data = i == 2 ? n3_data : (dir.path() / id).string();
+    nodes.push_back(std::make_unique<ServerProcess>(
+        std::vector<std::string>{"--node-id", id, "--listen", loopback(ports[i]), "--data-dir",
+                                 data, "--peers", peers, "--resp-listen", loopback(resp_ports[i]),
+                                 "--request-timeout-ms", "2000"},
+        (dir.path() / (id + ".log")).string()));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(wait_for_port(resp_ports[i], std::chrono::seconds(20))) << nodes[i]->log();
+  }
+
+  // Write through n1 until n3 has failed writes for a while; every write must succeed.
+  int written = 0;
+  int failed = 0;
+  std::string first_error;
+  int after_full = -1;
+  while (written < 5000 && after_full < 50) {
+    const std::string reply =
+        resp_command(resp_ports[0], {"SET", "k" + std::to_string(written), value_for(written)});
+    if (reply != "+OK") {
+      ++failed;
+      if (first_error.empty()) first_error = reply;
+    }
+    ++written;
+    if (after_full >= 0) {
+      ++after_full;
+    } else if (written % 25 == 0 && storage_errors_of(loopback(ports[2])) > 0) {
+      after_full = 0;
+    }
+  }
+  std::printf("%d writes through n1, %d failed%s%s; n3 full after %d\n", written, failed,
+              failed ? ", first: " : "", first_error.c_str(), written - after_full);
+  ASSERT_GE(after_full, 0) << "n3's disk never filled up\n" << nodes[2]->log();
+  EXPECT_EQ(failed, 0) << first_error;
+  EXPECT_TRUE(contains(nodes[2]->log(), "refuses writes")) << nodes[2]->log();
+
+  // n3 is up; a write it coordinates fails naming its data directory; reads go on.
+  EXPECT_TRUE(nodes[2]->running());
+  const std::string refused = resp_command(resp_ports[2], {"SET", "via-n3", "x"});
+  EXPECT_TRUE(contains(refused, "disk full: no space left on device in " + n3_data)) << refused;
+  auto client = client::Client::connect(loopback(ports[0]));
+  ASSERT_TRUE(client.is_ok());
+  int missing = 0;
+  for (int i = 0; i < written; ++i) {
+    auto read = (*client)->get("default", "k" + std::to_string(i));
+    if (!read.is_ok() || read->values != std::vector<std::string>{value_for(i)}) ++missing;
+  }
+  EXPECT_EQ(missing, 0);
+
+  disk.remove("filler");
+  std::string reply;
+  const auto freed_at = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - freed_at < std::chrono::seconds(20)) {
+    reply = resp_command(resp_ports[2], {"SET", "via-n3", "x"});
+    if (reply == "+OK") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(reply, "+OK") << nodes[2]->log();
+  for (auto& node : nodes) EXPECT_EQ(node->terminate(), 0) << node->log();
+}
+
 }  // namespace
 }  // namespace ringkv::testing
