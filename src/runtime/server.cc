@@ -66,6 +66,8 @@ class Server::Impl : public RequestSink {
 
   void accept();
   void drain();
+  // Logs failed storage writes (rate limited) and the first success after them.
+  void note_storage_result(const Status& status);
   // The link to `id` (created on first use from the address gossip or the config gives); null if
   // no address is known.
   PeerLink* link_for(const core::NodeId& id);
@@ -104,6 +106,9 @@ class Server::Impl : public RequestSink {
   bool stopping_ = false;
   std::uint64_t writing_token_ = 0;  // The persist token inside engine_->write(), else 0.
   std::optional<Status> completed_inline_;
+  std::uint64_t storage_failures_ = 0;         // Failed writes since the last success.
+  std::uint64_t storage_failures_logged_ = 0;  // Of those, how many were counted in a log line.
+  std::chrono::steady_clock::time_point storage_failure_logged_at_;
   std::unique_ptr<RespServer> resp_server_;  // Declared last: destroyed before what it uses.
 };
 
@@ -476,12 +481,16 @@ void Server::Impl::drain() {
   while (true) {
     std::vector<core::Effect> effects = node_->take_effects();
     if (effects.empty()) return;
+    // Writes the engine refused or completed inside write(), fed to the node once every effect of
+    // this batch is applied (as the simulator does): the node hears of no completion while the
+    // host is still applying the effects it emitted before it.
+    std::vector<std::pair<std::uint64_t, Status>> completed;
     for (auto& effect : effects) {
       if (auto* persist = std::get_if<core::PersistEffect>(&effect)) {
         const std::uint64_t token = persist->token;
-        // With nothing to sync (memory, sync=none) the engine completes inside write() on this
-        // thread: feed the completion straight back. Completions from the engine's group-commit
-        // thread hop back to the loop.
+        // With nothing to sync (memory, sync=none) or a sync inside write() (sync=always) the
+        // engine completes inside write() on this thread. Completions from the engine's
+        // group-commit thread hop back to the loop.
         const auto caller = std::this_thread::get_id();
         writing_token_ = token;
         completed_inline_.reset();
@@ -494,6 +503,7 @@ void Server::Impl::drain() {
                 return;
               }
               asio::post(io_, [this, token, result = std::move(result)] {
+                note_storage_result(result);
                 node_->on_persisted(token, result);
                 drain();
               });
@@ -502,10 +512,12 @@ void Server::Impl::drain() {
         std::optional<Status> completed_inline = std::move(completed_inline_);
         completed_inline_.reset();
         if (!status.is_ok()) {
-          spdlog::error("storage write failed: {}", status.to_string());
-          node_->on_persisted(token, status);
+          // Refused: nothing was applied. The node answers the client with this error.
+          note_storage_result(status);
+          completed.emplace_back(token, status);
         } else if (completed_inline) {
-          node_->on_persisted(token, *completed_inline);
+          note_storage_result(*completed_inline);
+          completed.emplace_back(token, std::move(*completed_inline));
         }
       } else if (auto* reply = std::get_if<core::ReplyEffect>(&effect)) {
         auto it = inflight_.find(reply->reply.request_id);
@@ -526,6 +538,28 @@ void Server::Impl::drain() {
         link->send(std::move(frame));
       }
     }
+    for (const auto& [token, status] : completed) node_->on_persisted(token, status);
+  }
+}
+
+void Server::Impl::note_storage_result(const Status& status) {
+  const auto now = std::chrono::steady_clock::now();
+  if (status.is_ok()) {
+    if (storage_failures_ == 0) return;
+    spdlog::info("storage writes succeed again after {} failed", storage_failures_);
+    storage_failures_ = 0;
+    storage_failures_logged_ = 0;
+    return;
+  }
+  ++storage_failures_;
+  // A full disk fails every write: say it at once, then at most every 10 s, with the count.
+  if (storage_failures_ == 1 || now - storage_failure_logged_at_ >= std::chrono::seconds(10)) {
+    const std::uint64_t unlogged = storage_failures_ - storage_failures_logged_ - 1;
+    spdlog::error("storage write failed: {}{}", status.to_string(),
+                  unlogged == 0 ? std::string()
+                                : fmt::format(" ({} more failed since the last report)", unlogged));
+    storage_failures_logged_ = storage_failures_;
+    storage_failure_logged_at_ = now;
   }
 }
 
@@ -567,6 +601,7 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["ae_keys_repaired"] = stats.ae_keys_repaired;
   counters["ae_bytes_sent"] = stats.ae_bytes_sent;
   counters["tombstones_reaped"] = stats.tombstones_reaped;
+  counters["storage_errors"] = stats.storage_errors;
   for (const auto& exchange : node_->exchanges()) {
     auto* entry = status->add_anti_entropy();
     entry->set_partition(exchange.partition);

@@ -7,6 +7,12 @@
 // without sync and acknowledges at once; kBatch writes without sync (visible at once) and hands the
 // callback to a GroupCommitter whose single WAL sync covers every write waiting for it.
 //
+// A full disk (rocksdb_status.h maps the errors): RocksDB stops taking writes after a failed one,
+// so every write fails with "disk full: no space left on device in DATA_DIR (...)" while reads go
+// on. A recovery thread resumes the database (DB::Resume, which flushes the memtables) once the
+// file system has room again; the engine logs when writes stop and when they resume. RocksDB's
+// own log goes to ringkv's log (warnings and errors), not to a LOG file on the data disk.
+//
 // Thread-safety: unlike the minimum promised by engine.h, every method of the returned engine may
 // be called from any thread at once (RocksDB and the GroupCommitter are both thread-safe). Write
 // callbacks run on the caller's thread (kAlways, kNone) or on the committer thread (kBatch).
