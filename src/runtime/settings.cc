@@ -203,16 +203,15 @@ std::string setting_type(const Setting& setting) {
 }
 
 std::string setting_value(const Setting& setting, const ServerConfig& config) {
-  return std::visit(
-      Overloaded{
-          [&](const TextSetting& text) { return config.*text.member; },
-          [&](const ChoiceSetting& choice) { return config.*choice.member; },
-          [&](const BoolSetting& flag) -> std::string {
-            return config.*flag.member ? "true" : "false";
-          },
-          [&](const auto& number) { return number_text(config.*number.member); },
-      },
-      setting.field);
+  return std::visit(Overloaded{
+                        [&](const TextSetting& text) { return config.*text.member; },
+                        [&](const ChoiceSetting& choice) { return config.*choice.member; },
+                        [&](const BoolSetting& flag) -> std::string {
+                          return config.*flag.member ? "true" : "false";
+                        },
+                        [&](const auto& number) { return number_text(config.*number.member); },
+                    },
+                    setting.field);
 }
 
 std::string setting_bounds(const Setting& setting) {
@@ -242,9 +241,7 @@ Status check_setting(const Setting& setting, const ServerConfig& config) {
                                             "'");
           },
           [](const BoolSetting&) { return Status::ok(); },
-          [&](const auto& number) {
-            return check_number(setting, number, config.*number.member);
-          },
+          [&](const auto& number) { return check_number(setting, number, config.*number.member); },
       },
       setting.field);
 }

@@ -70,12 +70,12 @@ TEST(Settings, EveryNumericSettingHasAnUpperBoundAndItsDefaultWithin) {
 
 TEST(Settings, LoadsEachKindFromToml) {
   const Loaded loaded = load_toml(
-      "node_id = \"n7\"\n"                              // string
-      "engine = \"memory\"\n"                           // choice
-      "anti_entropy = false\n"                          // bool
-      "partition_count = 64\n"                          // uint32
-      "tombstone_grace_ms = 7200000\n"                  // uint64
-      "phi_threshold = 12.5\n"                          // number
+      "node_id = \"n7\"\n"                                          // string
+      "engine = \"memory\"\n"                                       // choice
+      "anti_entropy = false\n"                                      // bool
+      "partition_count = 64\n"                                      // uint32
+      "tombstone_grace_ms = 7200000\n"                              // uint64
+      "phi_threshold = 12.5\n"                                      // number
       "seeds = [\"n7=127.0.0.1:7007\", \"n8=127.0.0.1:7008\"]\n");  // list as an array
   ASSERT_TRUE(loaded.status.is_ok()) << loaded.status.to_string();
   EXPECT_EQ(loaded.config.node_id, "n7");
@@ -162,8 +162,8 @@ TEST(Settings, ValuesOutOfBoundsAreRefusedNamingSettingValueAndBounds) {
         setting.field);
   }
   const Loaded not_power = load_toml("partition_count = 100\n");
-  EXPECT_TRUE(contains(not_power.status,
-                       "partition_count must be a power of two in [1, 4096], got 100"))
+  EXPECT_TRUE(
+      contains(not_power.status, "partition_count must be a power of two in [1, 4096], got 100"))
       << not_power.status.to_string();
   const Loaded too_many = load_toml("n = 99999999999\n");
   EXPECT_TRUE(contains(too_many.status, "n must be in [1, 16], got 99999999999"))
@@ -298,8 +298,7 @@ TEST(Settings, MarkdownHasOneRowOfFiveCellsPerSetting) {
     ++rows;
   }
   EXPECT_EQ(rows, server_settings().size() + 2);
-  EXPECT_NE(markdown.find("| `tombstone_grace_ms` | uint64 | `3600000` (1 h) |"),
-            std::string::npos)
+  EXPECT_NE(markdown.find("| `tombstone_grace_ms` | uint64 | `3600000` (1 h) |"), std::string::npos)
       << markdown;
 }
 
