@@ -16,9 +16,11 @@
 #include "api/base64.h"
 #include "cli/bench/bench_command.h"
 #include "cli/cli_flags.h"
+#include "cli/serve_flags.h"
 #include "ringkv/client.h"
 #include "runtime/config.h"
 #include "runtime/server.h"
+#include "runtime/settings.h"
 #include "sim/scenario.h"
 
 namespace {
@@ -32,7 +34,7 @@ struct ServeFlags {
   ringkv::runtime::ServerConfig overrides;
 };
 
-int run_serve(ServeFlags& flags, CLI::App& serve) {
+int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   ringkv::runtime::ServerConfig config;
   if (!flags.config_path.empty()) {
     if (Status status = ringkv::runtime::load_config_file(flags.config_path, config);
@@ -42,37 +44,7 @@ int run_serve(ServeFlags& flags, CLI::App& serve) {
     }
   }
   // Flags given on the command line override the file.
-  const auto& o = flags.overrides;
-  auto given = [&](const char* name) { return serve.get_option(std::string("--") + name)->count() > 0; };
-  if (given("node_id")) config.node_id = o.node_id;
-  if (given("listen")) config.listen = o.listen;
-  if (given("data_dir")) config.data_dir = o.data_dir;
-  if (given("engine")) config.engine = o.engine;
-  if (given("sync")) config.sync = o.sync;
-  if (given("value_max_bytes")) config.value_max_bytes = o.value_max_bytes;
-  if (given("partition_count")) config.partition_count = o.partition_count;
-  if (given("tick_interval_ms")) config.tick_interval_ms = o.tick_interval_ms;
-  if (given("log_level")) config.log_level = o.log_level;
-  if (given("peers")) config.peers = o.peers;
-  if (given("seeds")) config.seeds = o.seeds;
-  if (given("advertise")) config.advertise = o.advertise;
-  if (given("weight")) config.weight = o.weight;
-  if (given("auto_join")) config.auto_join = o.auto_join;
-  if (given("gossip_interval_ms")) config.gossip_interval_ms = o.gossip_interval_ms;
-  if (given("phi_threshold")) config.phi_threshold = o.phi_threshold;
-  if (given("anti_entropy")) config.anti_entropy = o.anti_entropy;
-  if (given("anti_entropy_interval_ms")) {
-    config.anti_entropy_interval_ms = o.anti_entropy_interval_ms;
-  }
-  if (given("tombstone_grace_ms")) config.tombstone_grace_ms = o.tombstone_grace_ms;
-  if (given("transfer_bytes_per_s")) config.transfer_bytes_per_s = o.transfer_bytes_per_s;
-  if (given("resp_listen")) config.resp_listen = o.resp_listen;
-  if (given("request_timeout_ms")) config.request_timeout_ms = o.request_timeout_ms;
-  if (given("n")) config.n = o.n;
-  if (given("r")) config.r = o.r;
-  if (given("w")) config.w = o.w;
-  if (given("hinted_handoff")) config.hinted_handoff = o.hinted_handoff;
-  if (given("hint_bytes_max")) config.hint_bytes_max = o.hint_bytes_max;
+  ringkv::cli::apply_given_settings(serve, flags.overrides, config);
   if (Status status = config.validate(); !status.is_ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return 2;
@@ -387,44 +359,13 @@ int main(int argc, char** argv) {
   auto& o = serve_flags.overrides;
   CLI::App* serve = app.add_subcommand("serve", "Run a node");
   serve->add_option("--config", serve_flags.config_path, "TOML settings file")->check(CLI::ExistingFile);
-  add_setting(*serve, "node_id", o.node_id, "Unique node name (default n1)");
-  add_setting(*serve, "listen", o.listen, "Native protocol address HOST:PORT (default 127.0.0.1:7001)");
-  add_setting(*serve, "data_dir", o.data_dir, "Data directory (default ./ringkv-data)");
-  add_setting(*serve, "engine", o.engine, "Storage engine: memory | rocksdb (default rocksdb)");
-  add_setting(*serve, "sync", o.sync, "Durability: always | batch | none (default batch)");
-  add_setting(*serve, "value_max_bytes", o.value_max_bytes, "Largest value accepted (default 1 MiB)");
-  add_setting(*serve, "partition_count", o.partition_count, "Ring partitions Q (default 256)");
-  add_setting(*serve, "tick_interval_ms", o.tick_interval_ms, "Node tick period (default 100)");
-  add_setting(*serve, "log_level", o.log_level, "trace | debug | info | warn | error (default info)");
-  add_setting(*serve, "peers", o.peers,
-              "Static cluster, same on every node: ID=HOST:PORT[@WEIGHT],... in join order");
-  add_setting(*serve, "seeds", o.seeds,
-              "Gossip membership: seed nodes ID=HOST:PORT,... (same on every node; excludes peers)");
-  add_setting(*serve, "advertise", o.advertise,
-              "Address announced to the cluster, HOST:PORT (default: the listen address)");
-  add_setting(*serve, "weight", o.weight, "Share of the ring relative to others (default 1)");
-  add_setting(*serve, "auto_join", o.auto_join,
-              "Join through the seeds at start: true | false (default true)");
-  add_setting(*serve, "gossip_interval_ms", o.gossip_interval_ms, "Gossip period (default 1000)");
-  add_setting(*serve, "anti_entropy", o.anti_entropy,
-              "Merkle-tree anti-entropy between replicas: true | false (default true)");
-  add_setting(*serve, "anti_entropy_interval_ms", o.anti_entropy_interval_ms,
-              "Per partition, time between two anti-entropy exchanges (default 60000)");
-  add_setting(*serve, "tombstone_grace_ms", o.tombstone_grace_ms,
-              "Wait after anti-entropy confirmed a deletion everywhere before reaping (default 1 h)");
-  add_setting(*serve, "phi_threshold", o.phi_threshold,
-              "Failure detector: suspect a peer once phi reaches this (default 8)");
-  add_setting(*serve, "transfer_bytes_per_s", o.transfer_bytes_per_s,
-              "Ownership transfer throttle per node (default 64 MiB/s)");
-  add_setting(*serve, "resp_listen", o.resp_listen, "Redis protocol address HOST:PORT (default off)");
-  add_setting(*serve, "request_timeout_ms", o.request_timeout_ms, "Request timeout (default 2000)");
-  add_setting(*serve, "n", o.n, "Default bucket replicas (default 3)");
-  add_setting(*serve, "r", o.r, "Default bucket read quorum (default 2)");
-  add_setting(*serve, "w", o.w, "Default bucket write quorum (default 2)");
-  add_setting(*serve, "hinted_handoff", o.hinted_handoff,
-              "Sloppy quorum with hinted handoff: true | false (default true)");
-  add_setting(*serve, "hint_bytes_max", o.hint_bytes_max,
-              "Bound on hint storage per node (default 256 MiB)");
+  ringkv::cli::add_server_settings(*serve, o);
+
+  bool settings_markdown = false;
+  CLI::App* settings = app.add_subcommand(
+      "settings", "Print every setting of `serve` with its default, as a TOML file");
+  settings->add_flag("--markdown", settings_markdown,
+                     "Print the table of docs/OPERATIONS.md instead (tools/settings_doc.sh)");
 
   ClientFlags get_flags, put_flags, del_flags;
   CLI::App* get = app.add_subcommand("get", "Read a key: its value or all siblings, and a context");
@@ -509,6 +450,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGPIPE, SIG_IGN);
   if (serve->parsed()) return run_serve(serve_flags, *serve);
+  if (settings->parsed()) {
+    std::cout << (settings_markdown ? ringkv::runtime::settings_markdown()
+                                    : ringkv::runtime::settings_toml(ringkv::runtime::ServerConfig{}));
+    return 0;
+  }
   if (get->parsed()) return run_get(get_flags);
   if (put->parsed()) return run_write(put_flags, false);
   if (del->parsed()) return run_write(del_flags, true);

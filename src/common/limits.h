@@ -23,6 +23,8 @@ inline constexpr std::size_t kSiblingsMax = 64;
 // Merging replicas can combine siblings that each side created under kSiblingsMax, so stored
 // objects may hold more; decoding accepts up to this many and rejects anything larger as corrupt.
 inline constexpr std::size_t kStoredSiblingsMax = 4 * kSiblingsMax;
+// Ring partitions (Q) at most: every node keeps anti-entropy state for each partition.
+inline constexpr std::uint32_t kPartitionCountMax = 4096;
 // Frame overhead allowed on top of key + value + context (headers, ids, bucket, options).
 inline constexpr std::size_t kFrameOverheadBytes = 64 * 1024;
 

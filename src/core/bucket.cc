@@ -6,7 +6,10 @@ namespace ringkv::core {
 
 Status BucketProperties::validate(const std::string& bucket) const {
   const std::string prefix = "bucket " + bucket + ": ";
-  if (n < 1 || n > 16) return Status::invalid_argument(prefix + "n must be in [1, 16]");
+  if (n < 1 || n > kReplicasMax) {
+    return Status::invalid_argument(prefix + "n must be in [1, " + std::to_string(kReplicasMax) +
+                                    "]");
+  }
   if (r < 1 || r > n) return Status::invalid_argument(prefix + "r must be in [1, n]");
   if (w < 1 || w > n) return Status::invalid_argument(prefix + "w must be in [1, n]");
   return Status::ok();

@@ -11,13 +11,16 @@
 namespace ringkv::core {
 
 inline constexpr std::string_view kDefaultBucketName = "default";
+// Replicas per key at most: a preference list longer than this is never useful and would make
+// every request fan out to the whole of a large cluster.
+inline constexpr std::uint32_t kReplicasMax = 16;
 
 struct BucketProperties {
   std::uint32_t n = 3;  // Replicas per key.
   std::uint32_t r = 2;  // Replies a get waits for.
   std::uint32_t w = 2;  // Durable acknowledgements a put waits for (the coordinator's included).
 
-  // 1 <= r, w <= n <= 16; the message names the bucket and the setting.
+  // 1 <= r, w <= n <= kReplicasMax; the message names the bucket and the setting.
   Status validate(const std::string& bucket) const;
 };
 

@@ -2,11 +2,15 @@
 
 #include <toml++/toml.h>
 
-#include <limits>
-#include <set>
+#include <algorithm>
+#include <concepts>
+#include <optional>
+#include <sstream>
+#include <utility>
 
-#include "core/key_position.h"
 #include "core/node_id.h"
+#include "core/overloaded.h"
+#include "runtime/settings.h"
 
 namespace ringkv::runtime {
 
@@ -85,35 +89,11 @@ Result<std::vector<PeerSpec>> parse_seeds(const std::string& seeds) {
 }
 
 Status ServerConfig::validate() const {
-  if (node_id.empty()) return Status::invalid_argument("node_id must not be empty");
-  if (node_id.size() > 64 || node_id.find_first_of(" \t\n=,@:") != std::string::npos) {
-    return Status::invalid_argument("node_id '" + node_id +
-                                    "' must be at most 64 characters without spaces, '=', ',', "
-                                    "'@' or ':'");
-  }
-  if (auto listen_address = parse_host_port(listen, "listen"); !listen_address.is_ok()) {
-    return listen_address.status();
-  }
-  if (engine != "memory" && engine != "rocksdb") {
-    return Status::invalid_argument("engine must be 'memory' or 'rocksdb', got '" + engine + "'");
-  }
-  if (auto policy = storage::parse_sync_policy(sync); !policy.is_ok()) {
-    return Status::invalid_argument("sync: " + policy.status().message());
+  for (const Setting& setting : server_settings()) {
+    RINGKV_RETURN_IF_ERROR(check_setting(setting, *this));
   }
   if (engine == "rocksdb" && data_dir.empty()) {
     return Status::invalid_argument("data_dir must be set for the rocksdb engine");
-  }
-  if (value_max_bytes == 0 || value_max_bytes > limits::kValueMaxBytesCeiling) {
-    return Status::invalid_argument("value_max_bytes must be in [1, " +
-                                    std::to_string(limits::kValueMaxBytesCeiling) + "], got " +
-                                    std::to_string(value_max_bytes));
-  }
-  if (!core::is_power_of_two(partition_count) || partition_count > 4096) {
-    return Status::invalid_argument("partition_count must be a power of two up to 4096, got " +
-                                    std::to_string(partition_count));
-  }
-  if (tick_interval_ms == 0 || tick_interval_ms > 60'000) {
-    return Status::invalid_argument("tick_interval_ms must be in [1, 60000]");
   }
   auto peer_list = parse_peers(peers);
   if (!peer_list.is_ok()) return peer_list.status();
@@ -131,88 +111,120 @@ Status ServerConfig::validate() const {
     return Status::invalid_argument("set either peers (static membership) or seeds (gossip), "
                                     "not both");
   }
-  if (!advertise.empty()) {
-    if (auto address = parse_host_port(advertise, "advertise"); !address.is_ok()) {
-      return address.status();
+  for (const auto& [name, quorum] : {std::pair{"r", r}, std::pair{"w", w}}) {
+    if (quorum > n) {
+      return Status::invalid_argument(std::string(name) + " must be at most n, got " + name + "=" +
+                                      std::to_string(quorum) + " with n=" + std::to_string(n));
     }
-  }
-  if (weight < 1 || weight > 1024) return Status::invalid_argument("weight must be in [1, 1024]");
-  if (gossip_interval_ms < 10 || gossip_interval_ms > 60'000) {
-    return Status::invalid_argument("gossip_interval_ms must be in [10, 60000]");
-  }
-  if (!(phi_threshold >= 1.0 && phi_threshold <= 64.0)) {
-    return Status::invalid_argument("phi_threshold must be in [1, 64]");
-  }
-  if (anti_entropy_interval_ms < 10 || anti_entropy_interval_ms > 86'400'000) {
-    return Status::invalid_argument("anti_entropy_interval_ms must be in [10, 86400000]");
-  }
-  if (tombstone_grace_ms < 1000) return Status::invalid_argument("tombstone_grace_ms must be >= 1000");
-  if (transfer_bytes_per_s < 4096) {
-    return Status::invalid_argument("transfer_bytes_per_s must be >= 4096");
-  }
-  if (!resp_listen.empty()) {
-    if (auto address = parse_host_port(resp_listen, "resp_listen"); !address.is_ok()) {
-      return address.status();
-    }
-  }
-  if (request_timeout_ms == 0 || request_timeout_ms > 600'000) {
-    return Status::invalid_argument("request_timeout_ms must be in [1, 600000]");
-  }
-  if (n < 1 || n > 16) return Status::invalid_argument("n must be in [1, 16]");
-  if (hint_bytes_max < 4096) return Status::invalid_argument("hint_bytes_max must be >= 4096");
-  if (r < 1 || r > n) return Status::invalid_argument("r must be in [1, n]");
-  if (w < 1 || w > n) return Status::invalid_argument("w must be in [1, n]");
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-  if (!kLevels.contains(log_level)) {
-    return Status::invalid_argument("log_level must be one of trace, debug, info, warn, error");
   }
   return Status::ok();
+}
+
+core::NodeConfig node_config_from(const ServerConfig& config) {
+  core::NodeConfig node_config;
+  node_config.node_id = config.node_id;
+  node_config.partition_count = config.partition_count;
+  node_config.value_max_bytes = config.value_max_bytes;
+  node_config.tick_interval_ms = config.tick_interval_ms;
+  node_config.request_timeout_ms = config.request_timeout_ms;
+  node_config.default_bucket = core::BucketProperties{config.n, config.r, config.w};
+  node_config.hinted_handoff = config.hinted_handoff;
+  node_config.hint_bytes_max = config.hint_bytes_max;
+  node_config.transfer_bytes_per_s = config.transfer_bytes_per_s;
+  node_config.phi_threshold = config.phi_threshold;
+  node_config.anti_entropy = config.anti_entropy;
+  node_config.anti_entropy_interval_ms = config.anti_entropy_interval_ms;
+  node_config.tombstone_grace_ms = config.tombstone_grace_ms;
+  return node_config;
+}
+
+void apply_gossip_settings(const ServerConfig& config, std::string address,
+                           core::NodeConfig& node_config) {
+  node_config.address = std::move(address);
+  node_config.weight = config.weight;
+  node_config.auto_join = config.auto_join;
+  node_config.gossip.gossip_interval_ms = config.gossip_interval_ms;
+  node_config.join_grace_ms = 3 * std::uint64_t{config.gossip_interval_ms};
+  node_config.peer_down_after_ms = std::max<std::uint64_t>(2000, 2 * config.gossip_interval_ms);
 }
 
 namespace {
 
-template <typename T>
-Status read_integer(const toml::node& node, const std::string& name, T& out) {
-  const auto value = node.value<std::int64_t>();
-  if (!value || *value < 0 || static_cast<std::uint64_t>(*value) > std::numeric_limits<T>::max()) {
-    return Status::invalid_argument("setting " + name + " must be a non-negative integer");
-  }
-  out = static_cast<T>(*value);
-  return Status::ok();
+using core::Overloaded;
+
+// "an integer", "a string": the TOML type of `node` with its article.
+std::string toml_type_name(const toml::node& node) {
+  std::ostringstream out;
+  out << node.type();
+  const std::string name = out.str();
+  return (name.find_first_of("aeiou") == 0 ? "an " : "a ") + name;
 }
 
-Status read_string(const toml::node& node, const std::string& name, std::string& out) {
-  const auto value = node.value<std::string>();
-  if (!value) return Status::invalid_argument("setting " + name + " must be a string");
-  out = *value;
-  return Status::ok();
+Status type_error(const Setting& setting, const toml::node& node, const std::string& expected) {
+  return Status::invalid_argument("setting " + std::string(setting.name) + " must be " + expected +
+                                  ", got " + toml_type_name(node));
 }
 
-Status read_bool(const toml::node& node, const std::string& name, bool& out) {
-  const auto value = node.value<bool>();
-  if (!value) return Status::invalid_argument("setting " + name + " must be true or false");
-  out = *value;
-  return Status::ok();
-}
-
-// `peers` is a string ("n1=a:1,n2=b:2") or an array of such entries.
-Status read_peers(const toml::node& node, std::string& out) {
-  if (const auto text = node.value<std::string>()) {
+// A list setting is a string ("n1=a:1,n2=b:2") or an array of such entries.
+Status read_list(const Setting& setting, const toml::node& node, std::string& out) {
+  if (const auto text = node.value_exact<std::string>()) {
     out = *text;
     return Status::ok();
   }
   const toml::array* array = node.as_array();
-  if (array == nullptr) {
-    return Status::invalid_argument("setting peers must be a string or an array of strings");
-  }
+  if (array == nullptr) return type_error(setting, node, "a string or an array of strings");
   out.clear();
   for (const auto& element : *array) {
-    const auto entry = element.value<std::string>();
-    if (!entry) return Status::invalid_argument("setting peers must hold strings");
+    const auto entry = element.value_exact<std::string>();
+    if (!entry) return type_error(setting, element, "an array of strings");
     if (!out.empty()) out += ",";
     out += *entry;
   }
   return Status::ok();
+}
+
+Status read_string(const Setting& setting, const toml::node& node, std::string& out) {
+  const auto value = node.value_exact<std::string>();
+  if (!value) return type_error(setting, node, "a string");
+  out = *value;
+  return Status::ok();
+}
+
+// Reads the value of `setting` from `node` into `config`, checking its TOML type; an integer
+// that does not even fit the setting's type is reported with the setting's bounds.
+Status read_setting(const Setting& setting, const toml::node& node, ServerConfig& config) {
+  return std::visit(
+      Overloaded{
+          [&](const TextSetting& text) {
+            return text.list ? read_list(setting, node, config.*text.member)
+                             : read_string(setting, node, config.*text.member);
+          },
+          [&](const ChoiceSetting& choice) {
+            return read_string(setting, node, config.*choice.member);
+          },
+          [&](const BoolSetting& flag) {
+            const auto value = node.value_exact<bool>();
+            if (!value) return type_error(setting, node, "true or false");
+            config.*flag.member = *value;
+            return Status::ok();
+          },
+          [&]<std::integral T>(const NumberSetting<T>& number) {
+            const auto value = node.value_exact<std::int64_t>();
+            if (!value) return type_error(setting, node, "an integer");
+            if (*value < 0 || static_cast<std::uint64_t>(*value) > number.max) {
+              return bounds_error(setting, std::to_string(*value));
+            }
+            config.*number.member = static_cast<T>(*value);
+            return Status::ok();
+          },
+          [&](const NumberSetting<double>& number) {
+            const auto value = node.is_number() ? node.value<double>() : std::nullopt;
+            if (!value) return type_error(setting, node, "a number");
+            config.*number.member = *value;
+            return Status::ok();
+          },
+      },
+      setting.field);
 }
 
 }  // namespace
@@ -227,70 +239,15 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
   }
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
-    Status status;
-    if (name == "node_id") {
-      status = read_string(node, name, config.node_id);
-    } else if (name == "listen") {
-      status = read_string(node, name, config.listen);
-    } else if (name == "data_dir") {
-      status = read_string(node, name, config.data_dir);
-    } else if (name == "engine") {
-      status = read_string(node, name, config.engine);
-    } else if (name == "sync") {
-      status = read_string(node, name, config.sync);
-    } else if (name == "log_level") {
-      status = read_string(node, name, config.log_level);
-    } else if (name == "resp_listen") {
-      status = read_string(node, name, config.resp_listen);
-    } else if (name == "peers") {
-      status = read_peers(node, config.peers);
-    } else if (name == "seeds") {
-      status = read_peers(node, config.seeds);
-    } else if (name == "advertise") {
-      status = read_string(node, name, config.advertise);
-    } else if (name == "weight") {
-      status = read_integer(node, name, config.weight);
-    } else if (name == "auto_join") {
-      status = read_bool(node, name, config.auto_join);
-    } else if (name == "gossip_interval_ms") {
-      status = read_integer(node, name, config.gossip_interval_ms);
-    } else if (name == "anti_entropy") {
-      status = read_bool(node, name, config.anti_entropy);
-    } else if (name == "anti_entropy_interval_ms") {
-      status = read_integer(node, name, config.anti_entropy_interval_ms);
-    } else if (name == "tombstone_grace_ms") {
-      status = read_integer(node, name, config.tombstone_grace_ms);
-    } else if (name == "phi_threshold") {
-      const auto value = node.value<double>();
-      if (!value) {
-        status = Status::invalid_argument("setting phi_threshold must be a number");
-      } else {
-        config.phi_threshold = *value;
-      }
-    } else if (name == "transfer_bytes_per_s") {
-      status = read_integer(node, name, config.transfer_bytes_per_s);
-    } else if (name == "request_timeout_ms") {
-      status = read_integer(node, name, config.request_timeout_ms);
-    } else if (name == "hinted_handoff") {
-      status = read_bool(node, name, config.hinted_handoff);
-    } else if (name == "hint_bytes_max") {
-      status = read_integer(node, name, config.hint_bytes_max);
-    } else if (name == "n") {
-      status = read_integer(node, name, config.n);
-    } else if (name == "r") {
-      status = read_integer(node, name, config.r);
-    } else if (name == "w") {
-      status = read_integer(node, name, config.w);
-    } else if (name == "value_max_bytes") {
-      status = read_integer(node, name, config.value_max_bytes);
-    } else if (name == "partition_count") {
-      status = read_integer(node, name, config.partition_count);
-    } else if (name == "tick_interval_ms") {
-      status = read_integer(node, name, config.tick_interval_ms);
-    } else {
-      status = Status::invalid_argument("config file " + path + ": unknown setting '" + name + "'");
+    const Setting* setting = find_setting(name);
+    if (setting == nullptr) {
+      return Status::invalid_argument("config file " + path + ": unknown setting '" + name + "'");
     }
-    RINGKV_RETURN_IF_ERROR(status);
+    Status status = read_setting(*setting, node, config);
+    if (status.is_ok()) status = check_setting(*setting, config);
+    if (!status.is_ok()) {
+      return Status::invalid_argument("config file " + path + ": " + status.message());
+    }
   }
   return Status::ok();
 }

@@ -1,6 +1,8 @@
 // ServerConfig: the settings of `ringkv serve`, read from a TOML file and then from command-line
-// flags of the same names (flags win). Every listen address defaults to loopback, so nothing is
-// reachable from other machines until an operator says so (docs/OPERATIONS.md lists every setting).
+// flags of the same names (flags win). The member initializers are the defaults; the name, type,
+// bounds and documentation of each setting are in the settings table (runtime/settings.h), which
+// drives the loader, the flags and validation. Every listen address defaults to loopback, so
+// nothing is reachable from other machines until an operator says so.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include "common/host_port.h"
 #include "common/limits.h"
 #include "common/status.h"
+#include "core/node_config.h"
 #include "storage/engine.h"
 
 namespace ringkv::runtime {
@@ -48,7 +51,9 @@ struct ServerConfig {
   bool hinted_handoff = true;  // Sloppy quorum: fallbacks keep hints for down replicas.
   std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Hint storage bound per node.
 
-  // Rejects bad settings; the message names the setting and what is accepted.
+  // Rejects bad settings: each against its entry in the settings table (bounds, choices,
+  // format), then the rules across settings (peers or seeds, r and w up to n, ...). The message
+  // names the setting and what is accepted.
   Status validate() const;
 };
 
@@ -64,7 +69,16 @@ Result<std::vector<PeerSpec>> parse_peers(const std::string& peers);
 Result<std::vector<PeerSpec>> parse_seeds(const std::string& seeds);
 
 // Reads the TOML file at `path` over the defaults in `config`. Unknown settings are errors (a
-// typo must not silently fall back to a default).
+// typo must not silently fall back to a default), and so are values of the wrong type or out of
+// their bounds; the message names the file, the setting and what it accepts.
 Status load_config_file(const std::string& path, ServerConfig& config);
+
+// The core's view of a valid `config`, without the cluster: the host adds the static members or
+// the seeds, whose addresses it resolves itself.
+core::NodeConfig node_config_from(const ServerConfig& config);
+// The settings that apply with gossip membership (node_config.seeds not empty), the node
+// announcing itself at `address`.
+void apply_gossip_settings(const ServerConfig& config, std::string address,
+                           core::NodeConfig& node_config);
 
 }  // namespace ringkv::runtime

@@ -261,20 +261,7 @@ Status Server::Impl::open() {
   if (!engine.is_ok()) return engine.status();
   engine_ = std::move(engine).value();
 
-  core::NodeConfig node_config;
-  node_config.node_id = config_.node_id;
-  node_config.partition_count = config_.partition_count;
-  node_config.value_max_bytes = config_.value_max_bytes;
-  node_config.tick_interval_ms = config_.tick_interval_ms;
-  node_config.request_timeout_ms = config_.request_timeout_ms;
-  node_config.default_bucket = core::BucketProperties{config_.n, config_.r, config_.w};
-  node_config.hinted_handoff = config_.hinted_handoff;
-  node_config.hint_bytes_max = config_.hint_bytes_max;
-  node_config.transfer_bytes_per_s = config_.transfer_bytes_per_s;
-  node_config.phi_threshold = config_.phi_threshold;
-  node_config.anti_entropy = config_.anti_entropy;
-  node_config.anti_entropy_interval_ms = config_.anti_entropy_interval_ms;
-  node_config.tombstone_grace_ms = config_.tombstone_grace_ms;
+  core::NodeConfig node_config = node_config_from(config_);
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
     node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
@@ -287,15 +274,9 @@ Status Server::Impl::open() {
     seed_addresses_[seed.id] = seed.address;
   }
   if (!node_config.seeds.empty()) {
-    node_config.address = !config_.advertise.empty()
-                              ? config_.advertise
-                              : address->host + ":" + std::to_string(port_);
-    advertised_address_ = node_config.address;
-    node_config.weight = config_.weight;
-    node_config.auto_join = config_.auto_join;
-    node_config.gossip.gossip_interval_ms = config_.gossip_interval_ms;
-    node_config.join_grace_ms = 3 * std::uint64_t{config_.gossip_interval_ms};
-    node_config.peer_down_after_ms = std::max<std::uint64_t>(2000, 2 * config_.gossip_interval_ms);
+    advertised_address_ = !config_.advertise.empty() ? config_.advertise
+                                                     : address->host + ":" + std::to_string(port_);
+    apply_gossip_settings(config_, advertised_address_, node_config);
   }
   node_ = std::make_unique<core::Node>(node_config, *engine_, random_);
   RINGKV_RETURN_IF_ERROR(node_->start(now_ms()));

@@ -28,8 +28,9 @@ TEST(Simulator, DifferentSeedsGiveDifferentTraces) {
 TEST(Simulator, NoAcknowledgedWriteIsLostAcrossCrashesOverManySeeds) {
   std::uint64_t acknowledged = 0, hints = 0, handed_off = 0, reaped = 0;
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
-    const ScenarioResult result =
-        run_scenario(ScenarioOptions{.seed = seed, .membership_churn = seed % 4 == 0});
+    // Every fourth seed with a join and a leave, every third with failing disks (storage faults).
+    const ScenarioResult result = run_scenario(ScenarioOptions{
+        .seed = seed, .membership_churn = seed % 4 == 0, .storage_faults = seed % 3 == 0});
     handed_off += result.keys_handed_off;
     reaped += result.tombstones_reaped;
     EXPECT_TRUE(result.check.is_ok()) << "seed " << seed << ": " << result.check.to_string();
@@ -37,7 +38,7 @@ TEST(Simulator, NoAcknowledgedWriteIsLostAcrossCrashesOverManySeeds) {
     acknowledged += result.acknowledged_writes;
     hints += result.hints_delivered;
   }
-  std::printf("200 seeds (50 with a join and a leave): %llu acknowledged writes checked, %llu "
+  std::printf("200 seeds (50 with a join and a leave, 66 with storage faults): %llu acknowledged writes checked, %llu "
               "hints delivered, %llu keys handed off, %llu tombstones reaped\n",
               static_cast<unsigned long long>(acknowledged), static_cast<unsigned long long>(hints),
               static_cast<unsigned long long>(handed_off), static_cast<unsigned long long>(reaped));

@@ -1,0 +1,326 @@
+// The settings table and what it drives: the TOML loader (each kind of setting, type and bounds
+// errors, unknown keys), ServerConfig::validate() and its agreement with the core's own
+// NodeConfig::validate() at every bound, and the generated TOML and markdown.
+#include "runtime/settings.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/overloaded.h"
+#include "runtime/config.h"
+#include "storage/engine.h"
+
+namespace ringkv::runtime {
+namespace {
+
+// Loads `text` as a TOML file over the defaults.
+struct Loaded {
+  Status status;
+  ServerConfig config;
+};
+
+Loaded load_toml(const std::string& text) {
+  static std::atomic<int> counter{0};
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ringkv_settings_test_" + std::to_string(::getpid()) + "_" +
+                     std::to_string(counter++) + ".toml");
+  std::ofstream(path) << text;
+  Loaded loaded;
+  loaded.status = load_config_file(path.string(), loaded.config);
+  std::filesystem::remove(path);
+  return loaded;
+}
+
+bool contains(const Status& status, const std::string& text) {
+  return status.message().find(text) != std::string::npos;
+}
+
+TEST(Settings, EveryNameIsUniqueAndDocumentedOnOneLine) {
+  std::set<std::string_view> names;
+  for (const Setting& setting : server_settings()) {
+    EXPECT_TRUE(names.insert(setting.name).second) << setting.name;
+    EXPECT_FALSE(setting.doc.empty()) << setting.name;
+    EXPECT_EQ(setting.doc.find('\n'), std::string_view::npos) << setting.name;
+    EXPECT_EQ(find_setting(setting.name), &setting);
+  }
+  EXPECT_EQ(find_setting("engin"), nullptr);
+}
+
+TEST(Settings, EveryNumericSettingHasAnUpperBoundAndItsDefaultWithin) {
+  const ServerConfig defaults;
+  EXPECT_TRUE(defaults.validate().is_ok()) << defaults.validate().to_string();
+  for (const Setting& setting : server_settings()) {
+    std::visit(core::Overloaded{
+                   [&]<typename T>(const NumberSetting<T>& number) {
+                     EXPECT_LT(number.min, number.max) << setting.name;
+                     EXPECT_LE(number.min, defaults.*number.member) << setting.name;
+                     EXPECT_GE(number.max, defaults.*number.member) << setting.name;
+                   },
+                   [](const auto&) {},
+               },
+               setting.field);
+  }
+}
+
+TEST(Settings, LoadsEachKindFromToml) {
+  const Loaded loaded = load_toml(
+      "node_id = \"n7\"\n"                                          // string
+      "engine = \"memory\"\n"                                       // choice
+      "anti_entropy = false\n"                                      // bool
+      "partition_count = 64\n"                                      // uint32
+      "tombstone_grace_ms = 7200000\n"                              // uint64
+      "phi_threshold = 12.5\n"                                      // number
+      "seeds = [\"n7=127.0.0.1:7007\", \"n8=127.0.0.1:7008\"]\n");  // list as an array
+  ASSERT_TRUE(loaded.status.is_ok()) << loaded.status.to_string();
+  EXPECT_EQ(loaded.config.node_id, "n7");
+  EXPECT_EQ(loaded.config.engine, "memory");
+  EXPECT_FALSE(loaded.config.anti_entropy);
+  EXPECT_EQ(loaded.config.partition_count, 64u);
+  EXPECT_EQ(loaded.config.tombstone_grace_ms, 7'200'000u);
+  EXPECT_EQ(loaded.config.phi_threshold, 12.5);
+  EXPECT_EQ(loaded.config.seeds, "n7=127.0.0.1:7007,n8=127.0.0.1:7008");
+  EXPECT_EQ(loaded.config.listen, ServerConfig{}.listen);  // Untouched settings keep defaults.
+
+  const Loaded list_string = load_toml("peers = \"n1=127.0.0.1:7001,n2=127.0.0.1:7002\"\n");
+  ASSERT_TRUE(list_string.status.is_ok()) << list_string.status.to_string();
+  EXPECT_EQ(list_string.config.peers, "n1=127.0.0.1:7001,n2=127.0.0.1:7002");
+  const Loaded integral_number = load_toml("phi_threshold = 9\n");
+  ASSERT_TRUE(integral_number.status.is_ok()) << integral_number.status.to_string();
+  EXPECT_EQ(integral_number.config.phi_threshold, 9.0);
+}
+
+TEST(Settings, TypeErrorsNameTheSettingAndTheExpectedType) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"node_id = 1", "setting node_id must be a string, got an integer"},
+      {"engine = true", "setting engine must be a string"},
+      {"auto_join = \"yes\"", "setting auto_join must be true or false, got a string"},
+      {"auto_join = 1", "setting auto_join must be true or false"},
+      {"n = \"3\"", "setting n must be an integer, got a string"},
+      {"n = 3.0", "setting n must be an integer, got a floating-point"},
+      {"hint_bytes_max = [1]", "setting hint_bytes_max must be an integer, got an array"},
+      {"phi_threshold = \"8\"", "setting phi_threshold must be a number"},
+      {"peers = 3", "setting peers must be a string or an array of strings"},
+      {"seeds = [\"n1=127.0.0.1:1\", 2]", "setting seeds must be an array of strings"},
+  };
+  for (const auto& [text, message] : cases) {
+    const Loaded loaded = load_toml(text + "\n");
+    EXPECT_FALSE(loaded.status.is_ok()) << text;
+    EXPECT_TRUE(contains(loaded.status, message)) << text << ": " << loaded.status.to_string();
+    EXPECT_TRUE(contains(loaded.status, "config file ")) << loaded.status.to_string();
+  }
+}
+
+TEST(Settings, UnknownKeysAreErrorsNamingTheKey) {
+  for (const std::string key : {"engin", "N", "partitions", "replicas"}) {
+    const Loaded loaded = load_toml(key + " = 1\n");
+    EXPECT_TRUE(contains(loaded.status, "unknown setting '" + key + "'"))
+        << loaded.status.to_string();
+  }
+  const Loaded table = load_toml("[server]\nnode_id = \"n1\"\n");
+  EXPECT_TRUE(contains(table.status, "unknown setting 'server'")) << table.status.to_string();
+}
+
+// For every numeric setting, a value just past each bound is refused by the loader and by
+// validate(), naming the setting, the value and the bounds.
+TEST(Settings, ValuesOutOfBoundsAreRefusedNamingSettingValueAndBounds) {
+  for (const Setting& setting : server_settings()) {
+    std::visit(
+        core::Overloaded{
+            [&]<typename T>(const NumberSetting<T>& number) {
+              std::vector<std::string> outside;
+              if constexpr (std::is_floating_point_v<T>) {
+                outside = {std::to_string(number.min - 0.5), std::to_string(number.max + 0.5),
+                           "nan"};
+              } else {
+                outside = {std::to_string(static_cast<std::int64_t>(number.min) - 1),
+                           std::to_string(std::uint64_t{number.max} + 1)};
+              }
+              for (const std::string& value : outside) {
+                const Loaded loaded = load_toml(std::string(setting.name) + " = " + value + "\n");
+                EXPECT_TRUE(contains(loaded.status, std::string(setting.name) + " must be ") &&
+                            contains(loaded.status, setting_bounds(setting)))
+                    << setting.name << " = " << value << ": " << loaded.status.to_string();
+                if constexpr (std::is_integral_v<T>) {
+                  EXPECT_TRUE(contains(loaded.status, "got " + value)) << loaded.status.to_string();
+                }
+              }
+              ServerConfig config;
+              config.*number.member = number.max + 1;
+              const Status status = config.validate();
+              EXPECT_TRUE(contains(status, std::string(setting.name) + " must be ") &&
+                          contains(status, setting_bounds(setting)))
+                  << status.to_string();
+            },
+            [](const auto&) {},
+        },
+        setting.field);
+  }
+  const Loaded not_power = load_toml("partition_count = 100\n");
+  EXPECT_TRUE(
+      contains(not_power.status, "partition_count must be a power of two in [1, 4096], got 100"))
+      << not_power.status.to_string();
+  const Loaded too_many = load_toml("n = 99999999999\n");
+  EXPECT_TRUE(contains(too_many.status, "n must be in [1, 16], got 99999999999"))
+      << too_many.status.to_string();
+}
+
+TEST(Settings, ChoicesAreCheckedAndMatchWhatTheirUsersAccept) {
+  const Loaded engine = load_toml("engine = \"leveldb\"\n");
+  EXPECT_TRUE(contains(engine.status, "engine must be one of 'rocksdb', 'memory', got 'leveldb'"))
+      << engine.status.to_string();
+  ServerConfig config;
+  config.sync = "sometimes";
+  EXPECT_TRUE(contains(config.validate(), "sync must be one of 'always', 'batch', 'none'"));
+  const auto choices = [](std::string_view name) {
+    return std::get<ChoiceSetting>(find_setting(name)->field).choices;
+  };
+  for (const auto choice : choices("sync")) {
+    EXPECT_TRUE(storage::parse_sync_policy(std::string(choice)).is_ok()) << choice;
+  }
+  for (const auto choice : choices("log_level")) {
+    EXPECT_NE(spdlog::level::from_str(std::string(choice)), spdlog::level::off) << choice;
+  }
+}
+
+TEST(Settings, FormatRulesNameTheSetting) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"node_id = \"\"", "node_id must not be empty"},
+      {"node_id = \"a=b\"", "node_id 'a=b' must be at most 64 characters"},
+      {"listen = \"nowhere\"", "listen must be HOST:PORT"},
+      {"advertise = \"nowhere\"", "advertise must be HOST:PORT"},
+      {"resp_listen = \"127.0.0.1\"", "resp_listen must be HOST:PORT"},
+  };
+  for (const auto& [text, message] : cases) {
+    const Loaded loaded = load_toml(text + "\n");
+    EXPECT_TRUE(contains(loaded.status, message)) << text << ": " << loaded.status.to_string();
+  }
+  EXPECT_TRUE(load_toml("advertise = \"\"\nresp_listen = \"\"\n").status.is_ok());
+}
+
+TEST(Settings, RulesAcrossSettingsAreChecked) {
+  ServerConfig config;
+  config.r = 3;
+  config.n = 2;
+  EXPECT_TRUE(contains(config.validate(), "r must be at most n, got r=3 with n=2"));
+  config.r = 2;
+  config.w = 3;
+  EXPECT_TRUE(contains(config.validate(), "w must be at most n, got w=3 with n=2"));
+
+  config = ServerConfig{};
+  config.peers = "n1=127.0.0.1:7001";
+  config.seeds = "n1=127.0.0.1:7001";
+  EXPECT_TRUE(contains(config.validate(), "set either peers"));
+  config.seeds.clear();
+  config.node_id = "n2";
+  EXPECT_TRUE(contains(config.validate(), "node_id n2 must be one of the peers"));
+
+  config = ServerConfig{};
+  config.data_dir.clear();
+  EXPECT_TRUE(contains(config.validate(), "data_dir must be set for the rocksdb engine"));
+  config.engine = "memory";
+  EXPECT_TRUE(config.validate().is_ok());
+}
+
+// What validate() accepts, the core accepts: each numeric setting at its lowest and highest value
+// (the others at their defaults) passes ServerConfig::validate() and NodeConfig::validate() after
+// conversion, with static membership and with gossip. Cross-setting rules: r and w are at most
+// n, so n follows r or w up, and r and w follow n down.
+TEST(Settings, SeedsAreIdsWithAddressesOrPlainAddresses) {
+  auto seeds = parse_seeds("n1=10.0.0.1:7001,10.0.0.2:7001");
+  ASSERT_TRUE(seeds.is_ok()) << seeds.status().to_string();
+  ASSERT_EQ(seeds->size(), 2u);
+  EXPECT_EQ((*seeds)[0].id, "n1");
+  EXPECT_EQ((*seeds)[0].address, "10.0.0.1:7001");
+  EXPECT_EQ((*seeds)[1].id, "@10.0.0.2:7001");  // A stand-in until the seed's gossip names it.
+  EXPECT_EQ((*seeds)[1].address, "10.0.0.2:7001");
+  for (const char* bad : {"10.0.0.1", "n1=10.0.0.1:7001@2", "10.0.0.1:7001,10.0.0.1:7001",
+                          "n1=10.0.0.1:7001,n2=10.0.0.1:7001", "=10.0.0.1:7001"}) {
+    EXPECT_FALSE(parse_seeds(bad).is_ok()) << bad;
+  }
+  ServerConfig config;
+  config.seeds = "127.0.0.1:7001,127.0.0.1:7002";
+  EXPECT_TRUE(config.validate().is_ok()) << config.validate().to_string();
+  config.seeds = "127.0.0.1";
+  EXPECT_NE(config.validate().message().find("seeds"), std::string::npos)
+      << config.validate().to_string();
+}
+
+TEST(Settings, EveryBoundPassesTheCoresValidationToo) {
+  const auto check = [](const ServerConfig& config, const std::string& what) {
+    ASSERT_TRUE(config.validate().is_ok()) << what << ": " << config.validate().to_string();
+    core::NodeConfig alone = node_config_from(config);
+    EXPECT_TRUE(alone.validate().is_ok()) << what << ": " << alone.validate().to_string();
+    core::NodeConfig static_members = node_config_from(config);
+    static_members.members.push_back({core::MembershipEvent::Kind::kJoin, config.node_id, 1});
+    EXPECT_TRUE(static_members.validate().is_ok()) << what;
+    core::NodeConfig gossip = node_config_from(config);
+    gossip.seeds.push_back(config.node_id);
+    apply_gossip_settings(config, config.listen, gossip);
+    EXPECT_TRUE(gossip.validate().is_ok()) << what << ": " << gossip.validate().to_string();
+  };
+  for (const Setting& setting : server_settings()) {
+    std::visit(core::Overloaded{
+                   [&]<typename T>(const NumberSetting<T>& number) {
+                     for (const T value : {number.min, number.max}) {
+                       ServerConfig config;
+                       config.*number.member = value;
+                       if (setting.name == "r" || setting.name == "w") {
+                         config.n = std::max(config.n, static_cast<std::uint32_t>(value));
+                       }
+                       if (setting.name == "n") {
+                         config.r = std::min(config.r, static_cast<std::uint32_t>(value));
+                         config.w = std::min(config.w, static_cast<std::uint32_t>(value));
+                       }
+                       check(config, std::string(setting.name) + " = " + std::to_string(value));
+                     }
+                   },
+                   [](const auto&) {},
+               },
+               setting.field);
+  }
+}
+
+TEST(Settings, GeneratedTomlLoadsBackToTheSameValues) {
+  ServerConfig changed;
+  changed.node_id = "n9";
+  changed.data_dir = "/var/lib/ringkv \"quoted\" \\ dir";
+  changed.engine = "memory";
+  changed.phi_threshold = 3.25;
+  changed.hint_bytes_max = 8192;
+  changed.anti_entropy = false;
+  const Loaded loaded = load_toml(settings_toml(changed));
+  ASSERT_TRUE(loaded.status.is_ok()) << loaded.status.to_string();
+  for (const Setting& setting : server_settings()) {
+    EXPECT_EQ(setting_value(setting, loaded.config), setting_value(setting, changed))
+        << setting.name;
+  }
+}
+
+TEST(Settings, MarkdownHasOneRowOfFiveCellsPerSetting) {
+  const std::string markdown = settings_markdown();
+  std::size_t rows = 0;
+  std::size_t start = 0;
+  while (start < markdown.size()) {
+    const std::size_t end = markdown.find('\n', start);
+    const std::string line = markdown.substr(start, end - start);
+    start = end + 1;
+    std::size_t bars = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++bars;
+    }
+    EXPECT_EQ(bars, 6u) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, server_settings().size() + 2);
+  EXPECT_NE(markdown.find("| `tombstone_grace_ms` | uint64 | `3600000` (1 h) |"), std::string::npos)
+      << markdown;
+}
+
+}  // namespace
+}  // namespace ringkv::runtime
