@@ -573,6 +573,12 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["hints_stored"] = stats.hints_stored;
   counters["hints_delivered"] = stats.hints_delivered;
   counters["hints_refused"] = stats.hints_refused;
+  counters["hints_adopted"] = stats.hints_adopted;
+  counters["stand_in_puts"] = stats.stand_in_puts;
+  counters["forwards_retried"] = stats.forwards_retried;
+  counters["peers_unreachable"] = stats.peers_unreachable;
+  counters["rebuild_keys_sent"] = stats.rebuild_keys_sent;
+  counters["rebuilds_done"] = stats.rebuilds_done;
   counters["transfer_keys_sent"] = stats.transfer_keys_sent;
   counters["transfer_keys_handed_off"] = stats.transfer_keys_handed_off;
   counters["transfer_bytes_handed_off"] = stats.transfer_bytes_handed_off;
