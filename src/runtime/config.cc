@@ -14,15 +14,26 @@
 
 namespace ringkv::runtime {
 
+namespace {
+
+// The non-empty entries of a comma-separated list.
+std::vector<std::string> list_entries(const std::string& list) {
+  std::vector<std::string> entries;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    if (end > start) entries.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return entries;
+}
+
+}  // namespace
+
 Result<std::vector<PeerSpec>> parse_peers(const std::string& peers) {
   std::vector<PeerSpec> result;
-  std::size_t start = 0;
-  while (start < peers.size()) {
-    std::size_t end = peers.find(',', start);
-    if (end == std::string::npos) end = peers.size();
-    const std::string entry = peers.substr(start, end - start);
-    start = end + 1;
-    if (entry.empty()) continue;
+  for (const std::string& entry : list_entries(peers)) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos || equals == 0) {
       return Status::invalid_argument("peers entry '" + entry + "' must be ID=HOST:PORT[@WEIGHT]");
@@ -54,22 +65,16 @@ Result<std::vector<PeerSpec>> parse_peers(const std::string& peers) {
 
 Result<std::vector<PeerSpec>> parse_seeds(const std::string& seeds) {
   std::vector<PeerSpec> result;
-  std::size_t start = 0;
-  while (start < seeds.size()) {
-    std::size_t end = seeds.find(',', start);
-    if (end == std::string::npos) end = seeds.size();
-    const std::string entry = seeds.substr(start, end - start);
-    start = end + 1;
-    if (entry.empty()) continue;
+  for (const std::string& entry : list_entries(seeds)) {
+    if (entry.find('@') != std::string::npos) {
+      return Status::invalid_argument("seeds entry '" + entry +
+                                      "' must be ID=HOST:PORT or HOST:PORT (no weight)");
+    }
     PeerSpec spec;
     if (entry.find('=') != std::string::npos) {
       auto named = parse_peers(entry);
       if (!named.is_ok()) return Status::invalid_argument("seeds: " + named.status().message());
       spec = named->front();
-      if (spec.weight != 1 || spec.address.size() + spec.id.size() + 1 != entry.size()) {
-        return Status::invalid_argument("seeds entry '" + entry +
-                                        "' must be ID=HOST:PORT or HOST:PORT (no weight)");
-      }
     } else {
       if (auto parsed = parse_host_port(entry, "seeds entry '" + entry + "'"); !parsed.is_ok()) {
         return Status::invalid_argument(parsed.status().message() +
