@@ -79,8 +79,12 @@ std::vector<OutgoingGossip> Gossiper::on_tick(std::uint64_t now_ms) {
                                              static_cast<double>(live.size() + 1))) {
     out.push_back({*unreachable[random_.uniform(unreachable.size())], GossipDigest{}});
   }
+  // Cassandra's rule too: now and then a seed, when the round's peer is not one or when fewer
+  // members are known alive than there are seeds (otherwise seeds that founded two clusters at
+  // once, each knowing only its own members, would only ever gossip within their own cluster).
   const bool peer_is_seed = std::binary_search(seeds_.begin(), seeds_.end(), peer);
-  if (peer.empty() || (!peer_is_seed && random_.chance(config_.seed_probability))) {
+  if (peer.empty() || ((!peer_is_seed || live.size() < seeds_.size()) &&
+                       random_.chance(config_.seed_probability))) {
     const NodeId seed = pick(seeds_, peer);
     if (!seed.empty()) out.push_back({seed, GossipDigest{}});
   }

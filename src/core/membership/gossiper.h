@@ -46,7 +46,8 @@ namespace ringkv::core {
 
 struct GossipConfig {
   std::uint64_t gossip_interval_ms = 1000;  // Dynamo and Cassandra gossip once a second.
-  // Chance per round of an extra exchange with a seed when the round's peer is not one.
+  // Chance per round of an extra exchange with a seed when the round's peer is not one, or when
+  // fewer members are known alive than there are seeds.
   double seed_probability = 0.1;
   // Records per delta message; flow control in the sense of van Renesse et al. (2008).
   std::size_t records_per_message_max = 512;

@@ -149,6 +149,26 @@ TEST(GossipSeeds, NodesJoiningThroughDifferentSeedsNeverStaySplit) {
   }
 }
 
+// Every node a seed, two clusters founded at once (each side started while the other was down):
+// each side's live peers are all seeds, and they used to gossip only among themselves forever.
+TEST(GossipSeeds, SeedsThatFoundedTwoClustersAtOnceMerge) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimCluster cluster(seed);
+    const std::vector<NodeId> seeds = {"s1", "s2", "s3", "s4"};
+    cluster.start_member("s1", seeds);
+    cluster.start_member("s2", seeds);
+    cluster.rounds(5);
+    cluster.pause("s1");
+    cluster.pause("s2");
+    cluster.start_member("s3", seeds);
+    cluster.start_member("s4", seeds);
+    cluster.rounds(5);
+    cluster.resume("s1");
+    cluster.resume("s2");
+    EXPECT_GT(cluster.rounds_to_convergence(300), 0) << "seed " << seed;
+  }
+}
+
 TEST(GossipSeeds, AlwaysContactsASeedWhenNoPeerIsKnownAlive) {
   SplitMix64 random(7);
   Gossiper lonely("x", "x:1", 1, {"s1", "s2", "x"}, random);
