@@ -34,6 +34,7 @@ Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
   request.pr = message.options().pr();
   request.pw = message.options().pw();
   request.local = message.options().local();
+  request.with_object = message.options().with_object();
   switch (message.op_case()) {
     case wire::Request::kGet:
       request.op = core::ClientOp::kGet;
@@ -52,6 +53,12 @@ Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
       request.bucket = bucket_or_default(message.delete_().bucket());
       request.key = message.delete_().key();
       request.context = message.delete_().context();
+      return request;
+    case wire::Request::kUpdate:
+      request.op = core::ClientOp::kUpdate;
+      request.bucket = bucket_or_default(message.update().bucket());
+      request.key = message.update().key();
+      request.value = message.update().op();
       return request;
     default:
       return Status::unsupported("unknown message type: the request carries no operation this "
@@ -77,8 +84,14 @@ wire::Response to_response(const core::ClientReply& reply, core::ClientOp op) {
       auto* get = response.mutable_get();
       for (const auto& value : reply.values) get->add_values(value);
       get->set_context(reply.context);
+      get->set_object(reply.object);
+      get->set_now_ms(reply.now_ms);
+      get->set_result(reply.result);
       break;
     }
+    case core::ClientOp::kUpdate:
+      response.mutable_get()->set_result(reply.result);
+      break;
     case core::ClientOp::kPut:
       response.mutable_put();
       break;
@@ -94,9 +107,10 @@ wire::Request make_request(const core::ClientRequest& request) {
   message.set_protocol_version(kProtocolVersion);
   message.set_request_id(request.request_id);
   if (request.r != 0 || request.w != 0 || request.timeout_ms != 0 || request.supersede_known ||
-      request.pr != 0 || request.pw != 0 || request.local) {
+      request.pr != 0 || request.pw != 0 || request.local || request.with_object) {
     auto* options = message.mutable_options();
     options->set_local(request.local);
+    options->set_with_object(request.with_object);
     options->set_pr(request.pr);
     options->set_pw(request.pw);
     options->set_r(request.r);
@@ -120,6 +134,11 @@ wire::Request make_request(const core::ClientRequest& request) {
       message.mutable_delete_()->set_key(request.key);
       message.mutable_delete_()->set_context(request.context);
       break;
+    case core::ClientOp::kUpdate:
+      message.mutable_update()->set_bucket(request.bucket);
+      message.mutable_update()->set_key(request.key);
+      message.mutable_update()->set_op(request.value);
+      break;
   }
   return message;
 }
@@ -135,6 +154,9 @@ core::ClientReply reply_from_wire(const wire::Response& message) {
   if (message.has_get()) {
     for (const auto& value : message.get().values()) reply.values.push_back(value);
     reply.context = message.get().context();
+    reply.object = message.get().object();
+    reply.now_ms = message.get().now_ms();
+    reply.result = message.get().result();
   }
   return reply;
 }

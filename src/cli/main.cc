@@ -440,6 +440,8 @@ int main(int argc, char** argv) {
                 "Gossip membership with a join and a leave under the load, on skewed clocks");
   sim->add_flag("--storage-faults", sim_flags.scenario.storage_faults,
                 "Failing disks: reads, scans, writes and fsyncs failing, full disks, torn crashes");
+  sim->add_flag("--data-types", sim_flags.scenario.data_types,
+                "Redis data types too: counters, sets, hash counters and expiring keys, checked");
   add_setting(*sim, "drop_probability", sim_flags.scenario.drop_probability,
               "Message loss while faults run")
       ->capture_default_str();

@@ -23,6 +23,12 @@ inline constexpr std::size_t kSiblingsMax = 64;
 // Merging replicas can combine siblings that each side created under kSiblingsMax, so stored
 // objects may hold more; decoding accepts up to this many and rejects anything larger as corrupt.
 inline constexpr std::size_t kStoredSiblingsMax = 4 * kSiblingsMax;
+// Elements of one set or fields of one hash at most (the encoded object must also fit the value
+// limit). A write that would exceed it is refused and names this limit.
+inline constexpr std::size_t kCollectionElementsMax = 1'000'000;
+// Entries a stored object may hold: concurrent adds keep one entry per adding write, and counters,
+// offsets and expiry add a few more, so decoding accepts a multiple of the element limit.
+inline constexpr std::size_t kStoredEntriesMax = 4 * kCollectionElementsMax;
 // Ring partitions (Q) at most: every node keeps anti-entropy state for each partition.
 inline constexpr std::uint32_t kPartitionCountMax = 4096;
 // Frame overhead allowed on top of key + value + context (headers, ids, bucket, options).
@@ -35,6 +41,7 @@ constexpr std::size_t frame_max_bytes(std::size_t value_max_bytes) {
 
 static_assert(kKeyMaxBytes < kValueMaxBytesDefault);
 static_assert(kSiblingsMax < kStoredSiblingsMax);
+static_assert(kStoredSiblingsMax < kStoredEntriesMax);
 static_assert(kValueMaxBytesDefault <= kValueMaxBytesCeiling);
 static_assert(frame_max_bytes(kValueMaxBytesCeiling) < (std::size_t{1} << 31),
               "frame lengths are encoded in 32 bits");

@@ -117,6 +117,15 @@ Status Node::validate_request(const ClientRequest& request) const {
                              " bytes, limit is " + std::to_string(limits::kKeyMaxBytes) +
                              " (64 KiB)");
   }
+  if (request.op == ClientOp::kUpdate) {
+    if (Result<DataOp> op = decode_data_op(request.value); !op.is_ok()) return op.status();
+    // Arguments beyond the value limit (plus room for a field name) cannot fit an object.
+    if (request.value.size() > config_.value_max_bytes + limits::kKeyMaxBytes) {
+      return Status::too_large("command arguments are " + std::to_string(request.value.size()) +
+                               " bytes, limit value_max_bytes is " +
+                               std::to_string(config_.value_max_bytes));
+    }
+  }
   if (request.op == ClientOp::kPut && request.value.size() > config_.value_max_bytes) {
     return Status::too_large("value is " + std::to_string(request.value.size()) +
                              " bytes, limit value_max_bytes is " +
@@ -227,7 +236,11 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
     }
     return;
   }
-  ++(request.op == ClientOp::kDelete ? stats_.deletes : stats_.puts);
+  if (request.op == ClientOp::kUpdate) {
+    ++stats_.updates;
+  } else {
+    ++(request.op == ClientOp::kDelete ? stats_.deletes : stats_.puts);
+  }
   if (std::find(replicas.begin(), replicas.end(), config_.node_id) != replicas.end()) {
     coordinate_put(request, std::move(origin), *quorum, std::move(replicas), now_ms);
     return;
@@ -259,20 +272,18 @@ void Node::read_own_replica(const ClientRequest& request, const Origin& origin) 
     fail(origin, object.status());
     return;
   }
-  ClientReply reply;
-  reply.values = object->live_values();
-  reply.context = encode_context(ReadContext{object->context(), config_.node_id});
-  finish(origin, std::move(reply));
+  finish(origin, read_reply(request.with_object, *object, config_.node_id));
 }
 
 void Node::finish(const Origin& origin, ClientReply reply) {
   if (const auto* client = std::get_if<ClientOrigin>(&origin)) {
     reply.request_id = client->request_id;
     effects_.push_back(ReplyEffect{std::move(reply)});
-  } else {
-    const auto& forward = std::get<ForwardOrigin>(origin);
-    effects_.push_back(SendEffect{forward.from, ForwardReply{forward.forward_id, std::move(reply)}});
+  } else if (const auto* forward = std::get_if<ForwardOrigin>(&origin)) {
+    effects_.push_back(
+        SendEffect{forward->from, ForwardReply{forward->forward_id, std::move(reply)}});
   }
+  // InternalOrigin: nobody waits for the reply.
 }
 
 void Node::fail(const Origin& origin, Status status) {

@@ -31,6 +31,7 @@
 #include "common/limits.h"
 #include "common/status.h"
 #include "core/antientropy/anti_entropy_manager.h"
+#include "core/datatypes/data_op.h"
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
 #include "core/coordination/get_quorum.h"
@@ -118,6 +119,11 @@ class Node {
   const HashTree& tree(std::uint32_t partition) const { return anti_entropy_.tree(partition); }
   std::vector<PartitionExchange> exchanges() const { return anti_entropy_.exchanges(); }
   std::uint64_t now_ms() const { return now_ms_; }
+  // The wall clock (NodeConfig::wall_clock_offset_ms), unix ms.
+  std::uint64_t wall_ms() const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(now_ms_) +
+                                      config_.wall_clock_offset_ms);
+  }
   const NodeStats& stats() const { return stats_; }
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
@@ -139,7 +145,9 @@ class Node {
     NodeId from;
     std::uint64_t forward_id;
   };
-  using Origin = std::variant<ClientOrigin, ForwardOrigin>;
+  // The node's own requests (the clean-up of keys read past their expiry): no reply is sent.
+  struct InternalOrigin {};
+  using Origin = std::variant<ClientOrigin, ForwardOrigin, InternalOrigin>;
 
   // Where a coordinator sends a write: a home replica, or a fallback holding a hint for one.
   struct ReplicaTarget {
@@ -150,6 +158,7 @@ class Node {
     Origin origin;
     std::string bucket, key;
     std::string object;  // The new version, encoded.
+    std::string result;  // Updates: the encoded OpResult to reply with.
     std::vector<ReplicaTarget> replicas;  // Targets other than this node.
     PutQuorum answers;  // This node and `replicas`, one answer each.
     Status last_error;
@@ -164,6 +173,7 @@ class Node {
     Status last_error;
     std::uint64_t deadline_ms = 0;
     bool replied = false;
+    bool with_object = false;
     VersionedObject merged;
   };
   // What a peer last said in a pong.
@@ -210,6 +220,11 @@ class Node {
   void request_timer(std::uint64_t at_ms);
   std::uint64_t timeout_of(const ClientRequest& request) const;
   void read_own_replica(const ClientRequest& request, const Origin& origin);
+  // A get's reply for `object` (merged or local); `coordinator_hint` goes into its context.
+  ClientReply read_reply(bool with_object, const VersionedObject& object,
+                         const NodeId& coordinator_hint) const;
+  // Deletes a key read past its expiry, through the normal write path (a tombstone).
+  void delete_expired(const std::string& bucket, const std::string& key);
   void expire_operations(std::uint64_t now_ms);
 
   // node_put.cc: put coordination and the replica side of writes.

@@ -88,6 +88,10 @@ struct NodeConfig {
   // of its partition agrees (no live version left anywhere), no node holds hints or pending
   // transfers, and this long has passed since the partition's last local write.
   std::uint64_t tombstone_grace_ms = 3'600'000;
+  // The wall clock (unix ms) is now_ms plus this: the host's steady clock drives timers, the wall
+  // clock stamps writes (hybrid logical clocks) and decides expiry, which must mean the same on
+  // every node. Hosts set it from their system clock at start.
+  std::int64_t wall_clock_offset_ms = 0;
 
   // Rejects settings the node cannot run with; the message names the setting.
   Status validate() const;
@@ -97,6 +101,8 @@ struct NodeStats {
   std::uint64_t gets = 0;
   std::uint64_t puts = 0;
   std::uint64_t deletes = 0;
+  std::uint64_t updates = 0;          // Data-type writes (ClientOp::kUpdate) received.
+  std::uint64_t expired_deletes = 0;  // Keys read past their expiry that this node deleted.
   std::uint64_t rejected = 0;
   std::uint64_t forwarded = 0;
   std::uint64_t timeouts = 0;

@@ -19,6 +19,7 @@ void Node::coordinate_get(const ClientRequest& request, Origin origin, const Quo
   get.origin = std::move(origin);
   get.bucket = request.bucket;
   get.key = request.key;
+  get.with_object = request.with_object;
   get.answers = GetQuorum(quorum, std::move(replicas), home_count);
   get.deadline_ms = now_ms + timeout_of(request);
   request_timer(get.deadline_ms);
@@ -82,8 +83,6 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
   const QuorumOutcome outcome = answers.outcome();
   if (!get.replied && outcome == QuorumOutcome::kMet) {
     get.replied = true;
-    ClientReply reply;
-    reply.values = get.merged.live_values();
     // The first replica to answer is the one to coordinate the next write (read-your-writes).
     NodeId fastest;
     for (const NodeId& id : answers.answered_in_order()) {
@@ -92,8 +91,10 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
         break;
       }
     }
-    reply.context = encode_context(ReadContext{get.merged.context(), fastest});
-    finish(get.origin, std::move(reply));
+    finish(get.origin, read_reply(get.with_object, get.merged, fastest));
+    if (is_expired(get.merged, wall_ms()) && !get.merged.is_deleted()) {
+      delete_expired(get.bucket, get.key);
+    }
   } else if (!get.replied && (final || outcome == QuorumOutcome::kHopeless)) {
     get.replied = true;
     ++stats_.timeouts;
@@ -114,6 +115,42 @@ void Node::settle_get(std::uint64_t operation_id, bool final) {
     if (get.replied && answers.replies() > 0 && config_.read_repair) read_repair(get);
     gets_.erase(operation_id);
   }
+}
+
+ClientReply Node::read_reply(bool with_object, const VersionedObject& object,
+                             const NodeId& coordinator_hint) const {
+  ClientReply reply;
+  reply.context = encode_context(ReadContext{object.context(), coordinator_hint});
+  const bool expired = is_expired(object, wall_ms());
+  if (!expired) {
+    const bool plain = std::all_of(object.siblings().begin(), object.siblings().end(),
+                                   [](const Sibling& s) {
+                                     return s.kind == EntryKind::kValue ||
+                                            s.kind == EntryKind::kTombstone;
+                                   });
+    if (plain) {
+      reply.values = object.live_values();
+    } else if (SlotValue value = string_value(object, wall_ms()); value.exists) {
+      reply.values.push_back(std::move(value.text));  // A counter, or a string with a TTL.
+    }
+  }
+  if (with_object) {
+    reply.now_ms = wall_ms();
+    if (!expired && !object.is_deleted()) reply.object = object.encode();
+  }
+  return reply;
+}
+
+void Node::delete_expired(const std::string& bucket, const std::string& key) {
+  ++stats_.expired_deletes;
+  ClientRequest request;
+  request.op = ClientOp::kUpdate;
+  request.bucket = bucket;
+  request.key = key;
+  DataOp op;
+  op.code = DataOpCode::kDeleteIfExpired;
+  request.value = encode_data_op(op);
+  handle_request(std::move(request), InternalOrigin{}, now_ms_);
 }
 
 void Node::read_repair(const GetOperation& operation) {

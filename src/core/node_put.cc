@@ -73,6 +73,12 @@ void Node::forward(ClientRequest request, Origin origin, const std::vector<NodeI
 }
 
 bool Node::forward_again(ForwardOperation& forward, std::uint64_t forward_id) {
+  // An increment the first target may have applied must not be applied by a second one; the
+  // client gets the timeout and decides (as after any lost reply).
+  if (forward.request.op == ClientOp::kUpdate) {
+    auto op = decode_data_op(forward.request.value);
+    if (!op.is_ok() || !op->idempotent()) return false;
+  }
   const std::vector<NodeId> candidates = forward_candidates(forward.request);
   const auto* forwarded = std::get_if<ForwardOrigin>(&forward.origin);
   NodeId next;
@@ -165,7 +171,8 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   VersionVector read_clock = context->clock;
   // Redis-style overwrite: supersede every version this coordinator knows.
   if (request.supersede_known && request.context.empty()) read_clock = object->context();
-  if (object->siblings_after_update(read_clock) > limits::kSiblingsMax) {
+  const bool is_update = request.op == ClientOp::kUpdate;
+  if (!is_update && object->siblings_after_update(read_clock) > limits::kSiblingsMax) {
     fail(origin, Status::invalid_argument(
                      "key has " + std::to_string(object->siblings().size()) +
                      " siblings (limit " + std::to_string(limits::kSiblingsMax) +
@@ -182,8 +189,30 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
       actor = random_.next_u64();
     } while (actor == 0 || actor == actor_id_);
   }
-  object->update(read_clock, actor, now_ms,
-                 is_delete ? std::nullopt : std::optional<std::string>(request.value));
+  std::string result;
+  if (is_update) {
+    Result<DataOp> op = decode_data_op(request.value);  // validate_request decoded it already.
+    if (!op.is_ok()) {
+      fail(origin, op.status());
+      return;
+    }
+    Result<Applied> applied = apply_data_op(*object, *op, actor, wall_ms());
+    if (!applied.is_ok()) {
+      fail(origin, applied.status());
+      return;
+    }
+    result = encode_op_result(applied->result);
+    if (!applied->changed) {
+      // Nothing to write (SET NX on an existing key, SREM of absent members, ...).
+      ClientReply reply;
+      reply.result = std::move(result);
+      finish(origin, std::move(reply));
+      return;
+    }
+  } else {
+    object->update(read_clock, actor, wall_ms(),
+                   is_delete ? std::nullopt : std::optional<std::string>(request.value));
+  }
   // Keep the writing actor's entry: a pruned actor would restart its counter and reuse dots.
   object->prune(config_.clock_entries_max, {actor});
 
@@ -193,6 +222,16 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   put.bucket = request.bucket;
   put.key = request.key;
   put.object = object->encode();
+  put.result = std::move(result);
+  // A collection grows by many small writes, each under the value limit: the whole object must
+  // still fit one (every replica write carries it).
+  if (is_update && put.object.size() > config_.value_max_bytes + limits::kContextMaxBytes) {
+    fail(put.origin, Status::too_large(
+                         "the key's object would take " + std::to_string(put.object.size()) +
+                         " bytes encoded, more than the value limit value_max_bytes (" +
+                         std::to_string(config_.value_max_bytes) + ") allows"));
+    return;
+  }
   put.replicas = write_targets(request.bucket, request.key, replicas);
   std::vector<PutQuorum::Target> targets{{config_.node_id, home}};
   for (const ReplicaTarget& target : put.replicas) {
@@ -253,7 +292,9 @@ void Node::settle_put(std::uint64_t operation_id) {
   const QuorumOutcome outcome = put.answers.outcome();
   if (!put.replied && outcome == QuorumOutcome::kMet) {
     put.replied = true;
-    finish(put.origin, ClientReply{});
+    ClientReply reply;
+    reply.result = put.result;
+    finish(put.origin, std::move(reply));
   } else if (!put.replied && outcome == QuorumOutcome::kHopeless) {
     put.replied = true;
     fail(put.origin, Status::unavailable("only " + std::to_string(put.answers.acks()) +

@@ -11,7 +11,9 @@
 
 namespace ringkv::core {
 
-enum class ClientOp : std::uint8_t { kGet, kPut, kDelete };
+// kUpdate: a Redis data-type write; `value` holds an encoded DataOp (core/datatypes/data_op.h)
+// that the coordinator applies to its replica's object.
+enum class ClientOp : std::uint8_t { kGet, kPut, kDelete, kUpdate };
 
 struct ClientRequest {
   std::uint64_t request_id = 0;  // Chosen by the host; unique among its in-flight requests.
@@ -34,6 +36,9 @@ struct ClientRequest {
   // Get only: answer from the receiving node's own replica, without asking any other node (for
   // operators and tests: `ringkv get --local`).
   bool local = false;
+  // Get only: also return the merged object (ClientReply::object), for front ends that read data
+  // types (RESP).
+  bool with_object = false;
 };
 
 struct ClientReply {
@@ -44,6 +49,13 @@ struct ClientReply {
   // Get: the encoded ReadContext of what was read (also for an absent key, so a later put or
   // delete can supersede tombstones). Put/delete: empty.
   std::string context;
+  // Get with `with_object`: the merged object, encoded (empty when absent or expired).
+  std::string object;
+  // Update: the encoded OpResult the coordinator computed.
+  std::string result;
+  // Get with `with_object`: the coordinator's clock when it merged the object (unix ms), the
+  // time its data-type views (expiry) are read at.
+  std::uint64_t now_ms = 0;
 };
 
 }  // namespace ringkv::core

@@ -278,6 +278,13 @@ Status Server::Impl::open() {
                                                      : address->host + ":" + std::to_string(port_);
     apply_gossip_settings(config_, advertised_address_, node_config);
   }
+  // Wall clock = steady clock since start + the system clock at start (a wall clock that never
+  // jumps back while the process runs).
+  node_config.wall_clock_offset_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      static_cast<std::int64_t>(now_ms());
   node_ = std::make_unique<core::Node>(node_config, *engine_, random_);
   RINGKV_RETURN_IF_ERROR(node_->start(now_ms()));
   drain();

@@ -3,6 +3,7 @@
 #include "sim/fault_workload.h"
 #include "sim/kv_workload.h"
 #include "sim/simulator.h"
+#include "sim/type_workload.h"
 
 namespace ringkv::sim {
 namespace {
@@ -71,6 +72,7 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
     config.node_template.join_grace_ms = 1000;
     config.node_template.transfer_interval_ms = 100;
   }
+  if (options.data_types) config.wall_skew_ms_max = 50;
   Simulator sim(config);
   sim.keep_trace_lines(options.keep_trace);
   std::vector<core::NodeId> ids;
@@ -87,9 +89,13 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
                                             .cycles_per_client = options.cycles_per_client,
                                             .final_read_r = 3,
                                             .coordinators = serving});
+  TypeWorkload types(sim, TypeWorkloadConfig{.clients = 3,
+                                              .cycles_per_client = options.cycles_per_client,
+                                              .coordinators = serving});
   FaultWorkload faults(sim, FaultWorkloadConfig{.until_ms = start_ms + options.fault_duration_ms,
                                                 .storage_faults = options.storage_faults});
   workload.start();
+  if (options.data_types) types.start();
   faults.start();
   core::NodeId joiner, leaver;
   if (churn) {
@@ -100,10 +106,12 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
       sim.add_node(joiner);
       serving.push_back(joiner);
       workload.set_coordinators(serving);
+      types.set_coordinators(serving);
     });
     sim.after(sim.random().uniform(options.fault_duration_ms / 2 + 1), [&] {
       std::erase(serving, leaver);
       workload.set_coordinators(serving);
+      types.set_coordinators(serving);
       // A leaver that is down right now is told again after the faults.
       if (sim.is_up(leaver)) (void)sim.node(leaver)->leave();
     });
@@ -120,6 +128,10 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
   result.seed = options.seed;
   result.workload_done = workload.done();
   result.check = workload.check();
+  if (options.data_types) {
+    result.workload_done = result.workload_done && types.done();
+    if (result.check.is_ok()) result.check = types.check();
+  }
   if (result.check.is_ok() && !result.workload_done) {
     result.check = Status::internal("clients did not finish their cycles");
   }

@@ -27,6 +27,9 @@ struct ScenarioOptions {
   bool membership_churn = false;
   // Failing disks: reads, scans, writes and fsyncs failing, full disks, torn crashes (SimDisk).
   bool storage_faults = false;
+  // Redis data types too: counters, sets, hash counters and expiring keys (TypeWorkload), with
+  // wall clocks skewed by up to 50 ms.
+  bool data_types = false;
   bool keep_trace = false;  // Keep every traced event as text (replaying one seed).
 };
 

@@ -21,6 +21,7 @@ const char* op_name(core::ClientOp op) {
     case core::ClientOp::kGet: return "get";
     case core::ClientOp::kPut: return "put";
     case core::ClientOp::kDelete: return "del";
+    case core::ClientOp::kUpdate: return "update";
   }
   return "?";
 }
@@ -76,6 +77,11 @@ void Simulator::start_node(const core::NodeId& id) {
   sim_node.sync_scheduled = false;
   sim_node.clock_offset_ms =
       config_.clock_offset_ms_max == 0 ? 0 : random_.uniform(config_.clock_offset_ms_max + 1);
+  const std::uint64_t wall_skew =
+      config_.wall_skew_ms_max == 0 ? 0 : random_.uniform(config_.wall_skew_ms_max + 1);
+  node_config.wall_clock_offset_ms = static_cast<std::int64_t>(config_.wall_clock_epoch_ms) +
+                                     static_cast<std::int64_t>(wall_skew) -
+                                     static_cast<std::int64_t>(sim_node.clock_offset_ms);
   sim_node.node = std::make_unique<core::Node>(node_config, *sim_node.disk, *sim_node.random);
   const Status status = sim_node.node->start(clock_of(sim_node));
   if (!status.is_ok()) {

@@ -45,6 +45,10 @@ struct SimConfig {
   // [0, clock_offset_ms_max] (a real host's steady clock starts anywhere). 0: every node sees the
   // simulated time.
   std::uint64_t clock_offset_ms_max = 0;
+  // Wall clocks (expiry, hybrid timestamps): the simulated time plus this epoch plus each
+  // incarnation's own skew in [0, wall_skew_ms_max].
+  std::uint64_t wall_clock_epoch_ms = 1'700'000'000'000;
+  std::uint64_t wall_skew_ms_max = 0;
 };
 
 using ReplyHandler = std::function<void(const core::ClientReply&)>;

@@ -168,7 +168,7 @@ TEST_F(BadInput, UnknownMessageTypeIsRefused) {
   RawConnection raw(port_);
   wire::Request request;
   request.set_protocol_version(api::kProtocolVersion);
-  raw.send_frame(request_bytes(request) + std::string("\x82\x01\x00", 3));  // Unknown field 16.
+  raw.send_frame(request_bytes(request) + std::string("\xf2\x01\x00", 3));  // Unknown field 30.
   auto reply = raw.read_response();
   ASSERT_TRUE(reply.is_ok());
   EXPECT_EQ(reply->status.code(), StatusCode::kUnsupported);

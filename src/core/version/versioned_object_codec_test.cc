@@ -26,7 +26,12 @@ void check_decode_is_total(const std::string& bytes) {
   }
   RC_ASSERT(well_formed(*decoded));
   RC_ASSERT(decoded->siblings().size() <= limits::kStoredSiblingsMax);
-  RC_ASSERT(decoded->encode() == bytes);
+  if (static_cast<std::uint8_t>(bytes.front()) == kObjectFormatVersionPlain) {
+    // Format 1 is re-encoded as format 2, which decodes to the same object.
+    RC_ASSERT(VersionedObject::decode(decoded->encode()).value() == *decoded);
+  } else {
+    RC_ASSERT(decoded->encode() == bytes);
+  }
 }
 
 std::string mutate(std::string bytes) {
@@ -94,10 +99,12 @@ TEST(VersionedObjectCodec, RejectsUnknownFormatVersion) {
   EXPECT_EQ(VersionedObject::decode("").status().code(), StatusCode::kCorruption);
 }
 
-// Hand-built encodings of objects that no history produces.
+// Hand-built encodings of objects that no history produces, in format 1 (plain siblings), which
+// must keep decoding with every check; format 2 is covered by the round-trip, prefix and mutation
+// properties above and by core/datatypes/data_types_test.cc.
 std::string object_bytes(std::uint64_t context_counter, std::uint64_t count,
                          const std::string& siblings) {
-  std::string out(1, static_cast<char>(kObjectFormatVersion));
+  std::string out(1, static_cast<char>(kObjectFormatVersionPlain));
   put_varint(out, 1);  // One context entry: actor 1.
   put_varint(out, 1);
   put_varint(out, context_counter);
