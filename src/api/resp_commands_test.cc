@@ -668,6 +668,8 @@ TEST(RespSelect, SelectAddressesTheConfiguredBucket) {
   EXPECT_EQ(c({"RESET"}), "+RESET\r\n");
   EXPECT_EQ(c({"GET", "k"}), "$4\r\nzero\r\n");
   EXPECT_EQ(c.buckets.back(), "default");
+  c({"SELECT", "2"});
+  EXPECT_NE(c({"INFO", "server"}).find("ringkv_bucket:cache\r\n"), std::string::npos);
 }
 
 TEST(RespSelect, ResetRestoresTheConnectionsDefaults) {
@@ -760,6 +762,7 @@ TEST(RespInfo, ReportsWhatRedisCliStatAndExportersRead) {
   EXPECT_EQ(info_field(text, "redis_mode"), "standalone");
   EXPECT_EQ(info_field(text, "role"), "master");
   EXPECT_EQ(info_field(text, "ringkv_databases"), "default,empty,other");
+  EXPECT_EQ(info_field(text, "ringkv_bucket"), "default");
   for (const char* section : {"# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
                               "# Replication", "# Keyspace"}) {
     EXPECT_NE(text.find(section), std::string::npos) << section;

@@ -58,7 +58,8 @@ void comma_list(std::string& out, const std::vector<std::string>& items) {
 }
 
 // One INFO section, or an empty string for a name INFO does not know (as in Redis).
-std::string info_section(std::string_view name, const RespServerInfo& info) {
+std::string info_section(std::string_view name, const RespSession& session,
+                         const RespServerInfo& info) {
   InfoText out;
   if (name == "server") {
     out.header("Server");
@@ -71,6 +72,7 @@ std::string info_section(std::string_view name, const RespServerInfo& info) {
     out.field("tcp_port", static_cast<std::uint64_t>(info.tcp_port));
     out.field("uptime_in_seconds", info.uptime_seconds);
     out.field("uptime_in_days", info.uptime_seconds / 86400);
+    out.field("ringkv_bucket", session.bucket);  // The one this connection addresses.
     std::string databases;
     comma_list(databases, info.databases);
     out.field("ringkv_databases", databases);
@@ -336,7 +338,7 @@ RespCommandPlan plan_info(RespArgs& args, RespSession& session, const RespServer
   std::unordered_set<std::string> written;
   for (const auto& section : wanted) {
     if (!written.insert(section).second) continue;
-    const std::string body = info_section(section, info);
+    const std::string body = info_section(section, session, info);
     if (body.empty()) continue;  // Unknown sections are empty, as in Redis.
     if (!text.empty()) text.append("\r\n");
     text.append(body);
