@@ -84,6 +84,18 @@ printf '\003*2\r\n$3\r\nGET\r\n$8\r\ngreeting\r\n*1\r\n$4\r\nPING\r\n' |
 printf '\002PING\r\nGET greeting\r\n' | seed resp_parser_fuzz inline_commands
 printf '\011*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$0\r\n\r\n' | seed resp_parser_fuzz mget_empty_argument
 
+# resp_commands_fuzz: a connection's requests, planned in order with one session.
+printf 'HELLO 3 SETNAME fuzz\r\nSET a 1\r\nGET a\r\nMGET a b\r\nGET b\r\n' |
+  seed resp_commands_fuzz hello3_reads
+printf 'MULTI\r\nSET a 1 NX\r\nSELECT 1\r\nDEL a b\r\nGETALL a\r\nEXEC\r\n' |
+  seed resp_commands_fuzz multi_exec
+printf 'MULTI\r\nSET a 1\r\nLPUSH l x\r\nEXEC\r\nCLIENT LIST\r\nINFO\r\n' |
+  seed resp_commands_fuzz multi_aborted
+printf '*3\r\n$7\r\nCOMMAND\r\n$4\r\nDOCS\r\n$3\r\nset\r\n*2\r\n$7\r\nCOMMAND\r\n$4\r\nINFO\r\n' |
+  seed resp_commands_fuzz command_docs_info
+printf 'CLIENT SETINFO lib-name fuzz\r\nCLIENT INFO\r\nAUTH default x\r\nTIME\r\nRESET\r\n' |
+  seed resp_commands_fuzz client_auth_time
+
 # versioned_object_fuzz: stored objects and contexts.
 printf "$object_one" | seed versioned_object_fuzz object_one_value
 printf "$object_siblings" | seed versioned_object_fuzz object_two_siblings

@@ -1,10 +1,12 @@
 // Redis commands as ringkv operations: translates one parsed RESP request into either a reply
 // right away (PING, INFO, errors) or core requests to run plus how to compose the RESP reply from
-// their results. Pure: no I/O, no clock; the host supplies what INFO reports in RespServerInfo.
+// their results. Pure: no I/O, no clock; the host supplies what INFO, TIME and CLIENT LIST report
+// in RespServerInfo, and the connection's state in a RespSession (api/resp_session.h).
 //
-// Every command addresses the bucket "default" (RESP has no buckets). Redis semantics on top of
-// versioned values (docs/ARCHITECTURE.md, "Data model and versions"; for users:
-// docs/OPERATIONS.md, "Talking to ringkv"):
+// Every command addresses the bucket the connection selected: `resp_databases` lists the buckets
+// (the first, "default" unless configured, is database 0) and SELECT n picks the n-th. Redis
+// semantics on top of versioned values (docs/ARCHITECTURE.md, "Data model and versions"; for
+// users: docs/REDIS.md):
 //   GET key            the value; nil when absent; an error naming GETALL when it has siblings
 //   SET key value      supersedes every version the node knows (Redis's last write wins);
 //                      NX / XX / GET read first and write with that read's context, so they are
@@ -14,34 +16,79 @@
 //   GETALL key         [context-base64, value1, value2, ...] (only the context when absent)
 //   SETCTX key ctx v   put with a context from GETALL (empty ctx: a blind write, a sibling)
 //   DELCTX key ctx     delete with a context from GETALL
-// plus what redis-cli and redis-benchmark need to start: COMMAND, CONFIG GET, INFO, SELECT 0,
-// CLIENT SETNAME/SETINFO, ECHO, QUIT.
+// The connection commands: HELLO (RESP3), AUTH (no passwords: as Redis without requirepass),
+// CLIENT, SELECT, RESET, QUIT, PING, ECHO; the server's: INFO, TIME, COMMAND, CONFIG GET.
+//
+// MULTI / EXEC / DISCARD: after MULTI every command is checked (known, right number of
+// arguments), queued and answered +QUEUED; one refused there makes EXEC answer EXECABORT and run
+// nothing. EXEC runs the queued commands in order, each once the previous one has finished, and
+// answers the array of their replies (a failed command's error in its place, as Redis does). A
+// transaction is NOT isolated: other connections' commands on the same keys interleave with it,
+// and a command that failed does not undo the ones before it. WATCH is refused for that reason;
+// UNWATCH is accepted (nothing is ever watched).
+// Commands of Redis families ringkv does not implement (lists, sorted sets, pub/sub, scripting,
+// blocking, streams, ...) get an error naming the family instead of "unknown command".
 // Thread-safety: free functions; a RespStep's continuation is called once, on the host's thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/resp_session.h"
 #include "common/status.h"
 #include "core/requests.h"
 
 namespace ringkv::api {
 
-inline constexpr std::string_view kRespBucket = "default";
+// The bucket of database 0 unless resp_databases says otherwise.
+inline constexpr std::string_view kRespDefaultBucket = "default";
 
-// What INFO reports that only the host knows.
+// The process's memory as the host measures it (INFO memory).
+struct RespMemoryInfo {
+  std::uint64_t used_bytes = 0;  // Resident set: ringkv has no allocator accounting of its own.
+  std::uint64_t rss_bytes = 0;
+  std::uint64_t peak_bytes = 0;  // Highest resident set so far.
+  std::uint64_t total_system_bytes = 0;
+};
+
+// One database's key counts (INFO keyspace's `db0:keys=N,expires=0,avg_ttl=0`).
+struct RespKeyspaceInfo {
+  std::uint64_t keys = 0;
+  std::uint64_t expires = 0;
+};
+
+// What only the host knows. It keeps one and refreshes the changing fields before each command;
+// the hooks are called only by the commands that need them, so they may be slow.
 struct RespServerInfo {
+  std::string os;  // INFO's os: "Linux 6.1.0-18-amd64 x86_64" (uname); empty: omitted.
   std::uint16_t tcp_port = 0;
-  std::uint64_t uptime_seconds = 0;
   std::int64_t process_id = 0;
+  std::uint64_t uptime_seconds = 0;
+  std::uint64_t now_ms = 0;       // A monotonic clock: connection ages and idle times.
+  std::int64_t unix_time_us = 0;  // The wall clock, for TIME.
   std::uint64_t connected_clients = 0;
+  std::uint64_t max_clients = 0;  // Connections beyond this are refused.
   std::uint64_t total_connections_received = 0;
+  std::uint64_t rejected_connections = 0;  // Refused past the connection limit.
   std::uint64_t total_commands_processed = 0;
+  std::uint64_t instantaneous_ops_per_sec = 0;  // Over the last ~1.6 s (api/resp_stats.h).
   std::uint64_t value_max_bytes = 0;
+  // resp_databases: the bucket of each database number; never empty.
+  std::vector<std::string> databases = {std::string(kRespDefaultBucket)};
+
+  // INFO memory; unset: the section reports only what is configured (maxmemory).
+  std::function<RespMemoryInfo()> memory;
+  // INFO keyspace: the key count of a bucket, or nothing when it is not known. Unset (as in
+  // this version: the node does not count keys yet): no db lines, which tools read as empty.
+  std::function<std::optional<RespKeyspaceInfo>(std::string_view bucket)> keyspace;
+  // CLIENT LIST: calls `visit` with every open connection of this RESP port, oldest first.
+  // Unset: the calling connection alone.
+  std::function<void(const std::function<void(const RespSession&)>& visit)> for_each_client;
 };
 
 struct RespStep;
@@ -73,14 +120,23 @@ struct RespCommandPlan {
   bool ordered_write = false;
 };
 
-// Plans one command (name and arguments as parsed). Never fails: errors become error replies.
-RespCommandPlan plan_resp_command(std::vector<std::string> args, const RespServerInfo& info);
+// Plans one command (name and arguments as parsed) of the connection `session`, updating the
+// session as the command says (HELLO, SELECT, CLIENT SETNAME, MULTI, ...). Never fails: errors
+// become error replies.
+RespCommandPlan plan_resp_command(std::vector<std::string> args, RespSession& session,
+                                  const RespServerInfo& info);
 
 // The RESP error text for a core failure: "TOOLARGE <message>" for limits, "ERR <message>" for
 // rejected input, "ERR <Code>: <message>" for failures the client may retry (timeouts, I/O).
 std::string resp_error_text(const Status& status);
 
-// How many commands plan_resp_command knows (COMMAND COUNT).
+// How many commands plan_resp_command implements (COMMAND COUNT).
 std::size_t resp_command_count();
+
+// The `resp_databases` setting: comma-separated bucket names, database 0 first. Each is a valid
+// bucket name (1 to 255 bytes, no spaces or control characters), none twice, at least one and
+// at most kRespDatabasesMax. Errors name the setting.
+inline constexpr std::size_t kRespDatabasesMax = 1024;
+Result<std::vector<std::string>> parse_resp_databases(std::string_view setting);
 
 }  // namespace ringkv::api

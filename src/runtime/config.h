@@ -44,6 +44,8 @@ struct ServerConfig {
   std::uint64_t tombstone_grace_ms = 3'600'000;     // Before a confirmed tombstone is reaped.
   std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;  // Handoff throttle per node.
   std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
+  // The buckets Redis's SELECT 0, 1, ... address, comma-separated (api::parse_resp_databases).
+  std::string resp_databases = "default";
   std::uint32_t request_timeout_ms = 2000;
   std::uint32_t n = 3;  // Default bucket: replicas, read quorum, write quorum.
   std::uint32_t r = 2;

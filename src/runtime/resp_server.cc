@@ -1,11 +1,14 @@
 #include "runtime/resp_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <array>
 #include <cassert>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <unordered_map>
 #include <vector>
@@ -13,6 +16,8 @@
 #include "api/resp_commands.h"
 #include "api/resp_encoder.h"
 #include "api/resp_parser.h"
+#include "api/resp_session.h"
+#include "api/resp_stats.h"
 #include "common/host_port.h"
 
 namespace ringkv::runtime {
@@ -27,47 +32,114 @@ constexpr std::size_t kWriteBufferKeptBytesMax = 1024 * 1024;
 // instead of spinning on the event loop.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
+std::uint64_t steady_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::int64_t unix_time_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "Linux 6.1.0-18-amd64 x86_64", as Redis's INFO os field.
+std::string operating_system() {
+  utsname name{};
+  if (::uname(&name) != 0) return "";
+  return std::string(name.sysname) + " " + name.release + " " + name.machine;
+}
+
+// The process's memory from the kernel: resident set (statm), its peak (VmHWM) and the machine's
+// total. Fields the kernel does not give stay 0.
+api::RespMemoryInfo read_memory() {
+  api::RespMemoryInfo memory;
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    unsigned long size = 0;
+    unsigned long resident = 0;
+    if (std::fscanf(statm, "%lu %lu", &size, &resident) == 2 && page > 0) {
+      memory.rss_bytes = static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(page);
+    }
+    std::fclose(statm);
+  }
+  if (std::FILE* status = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof(line), status) != nullptr) {
+      unsigned long kib = 0;
+      if (std::sscanf(line, "VmHWM: %lu kB", &kib) == 1) {
+        memory.peak_bytes = static_cast<std::uint64_t>(kib) * 1024;
+        break;
+      }
+    }
+    std::fclose(status);
+  }
+  memory.used_bytes = memory.rss_bytes;
+  memory.peak_bytes = std::max(memory.peak_bytes, memory.rss_bytes);
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  if (pages > 0 && page > 0) {
+    memory.total_system_bytes =
+        static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+  }
+  return memory;
+}
+
+// An endpoint as Redis prints addresses: "127.0.0.1:6379", "[::1]:6379"; "?" when unknown.
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  const std::string host = endpoint.address().to_string();
+  const std::string port = std::to_string(endpoint.port());
+  return endpoint.address().is_v6() ? "[" + host + "]:" + port : host + ":" + port;
+}
+
 }  // namespace
 
-class RespSession;
+class RespConnection;
 
 struct RespServer::State {
-  State(asio::io_context& io_context, RequestSink& request_sink, std::size_t value_max)
+  State(asio::io_context& io_context, RequestSink& request_sink, RespServerOptions options)
       : sink(request_sink),
         acceptor(io_context),
         accept_retry(io_context),
-        value_max_bytes(value_max),
-        parser_limits(api::RespParserLimits::for_value_max(value_max)),
-        process_id(::getpid()) {}
+        parser_limits(api::RespParserLimits::for_value_max(options.value_max_bytes)),
+        started_ms(steady_ms()) {
+    info.os = operating_system();
+    info.process_id = ::getpid();
+    info.value_max_bytes = options.value_max_bytes;
+    info.max_clients = kRespConnectionsMax;
+    if (!options.databases.empty()) info.databases = std::move(options.databases);
+    info.memory = read_memory;
+    refresh_info();
+  }
 
-  api::RespServerInfo info() const {
-    api::RespServerInfo info;
-    info.tcp_port = port;
-    info.uptime_seconds =
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                       std::chrono::steady_clock::now() - started_at)
-                                       .count());
-    info.process_id = process_id;
+  // Brings the changing fields of `info` up to date; called before each command is planned.
+  void refresh_info() {
+    const std::uint64_t now = steady_ms();
+    info.now_ms = now;
+    info.uptime_seconds = (now - started_ms) / 1000;
+    info.unix_time_us = unix_time_us();
     info.connected_clients = live_connections;
     info.total_connections_received = connections_received;
+    info.rejected_connections = rejected_connections;
     info.total_commands_processed = commands_processed;
-    info.value_max_bytes = value_max_bytes;
-    return info;
+    ops_meter.observe(now, commands_processed);
+    info.instantaneous_ops_per_sec = ops_meter.per_second();
   }
 
   RequestSink& sink;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
-  const std::size_t value_max_bytes;
   const api::RespParserLimits parser_limits;
-  const std::int64_t process_id;
-  const std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
-  std::uint16_t port = 0;
+  const std::uint64_t started_ms;
+  api::RespServerInfo info;
+  api::RespOpsMeter ops_meter;
   bool closed = false;
   std::size_t live_connections = 0;
   std::uint64_t connections_received = 0;
+  std::uint64_t rejected_connections = 0;
   std::uint64_t commands_processed = 0;
-  std::vector<std::weak_ptr<RespSession>> sessions;
+  std::uint64_t next_client_id = 1;
+  std::vector<std::weak_ptr<RespConnection>> connections;  // Oldest first.
 };
 
 // One client connection. Commands move through three stages, oldest first in commands_:
@@ -75,15 +147,28 @@ struct RespServer::State {
 // (reply ready). Replies leave strictly from the front, so they are written in command order
 // whatever order the node answers in. All work happens in pump(), which callbacks re-enter
 // safely: a sink may answer inside submit().
-class RespSession : public std::enable_shared_from_this<RespSession> {
+class RespConnection : public std::enable_shared_from_this<RespConnection> {
  public:
-  RespSession(tcp::socket socket, std::shared_ptr<RespServer::State> server)
+  RespConnection(tcp::socket socket, std::shared_ptr<RespServer::State> server)
       : socket_(std::move(socket)), server_(std::move(server)), parser_(server_->parser_limits) {
     ++server_->live_connections;
+    server_->refresh_info();
+    session_.client_id = server_->next_client_id++;
+    boost::system::error_code error;
+    const tcp::endpoint remote = socket_.remote_endpoint(error);
+    session_.address = error ? "?" : endpoint_text(remote);
+    const tcp::endpoint local = socket_.local_endpoint(error);
+    session_.local_address = error ? "?" : endpoint_text(local);
+    session_.fd = socket_.native_handle();
+    session_.connected_at_ms = session_.last_command_at_ms = server_->info.now_ms;
+    session_.bucket = server_->info.databases.front();
   }
-  ~RespSession() { --server_->live_connections; }
+  ~RespConnection() { --server_->live_connections; }
 
   void start() { pump(); }
+
+  bool open() const { return !closed_; }
+  const api::RespSession& session() const { return session_; }
 
   void close() {
     if (closed_) return;
@@ -143,8 +228,10 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
       if (!next.is_ok()) {
         // The stream cannot be resynchronized: answer after the earlier replies, then close.
         spdlog::warn("closing RESP connection after bad input: {}", next.status().message());
+        api::RespWriter out(session_.protocol);
+        out.error("ERR " + next.status().message());
         api::RespStep error;
-        api::append_resp_error(error.reply, "ERR " + next.status().message());
+        error.reply = out.take();
         error.close_connection = true;
         commands_.push_back(Command{std::move(error)});
         stop_parsing_ = stop_reading_ = true;
@@ -152,7 +239,9 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
       }
       if (!next->has_value()) return;
       ++server_->commands_processed;
-      api::RespCommandPlan plan = api::plan_resp_command(std::move(**next), server_->info());
+      server_->refresh_info();
+      api::RespCommandPlan plan =
+          api::plan_resp_command(std::move(**next), session_, server_->info);
       const bool quit = plan.first.finished() && plan.first.close_connection;
       commands_.push_back(
           Command{std::move(plan.first), std::move(plan.keys), plan.writes, plan.ordered_write});
@@ -223,8 +312,10 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
     Command* command = find(sequence);
     assert(command != nullptr);
     if (!command->step.finished() && server_->closed) {
+      api::RespWriter out(session_.protocol);
+      out.error("ERR server is shutting down");
       command->step = api::RespStep();
-      api::append_resp_error(command->step.reply, "ERR server is shutting down");
+      command->step.reply = out.take();
     }
     if (command->step.finished()) {
       command->done = true;
@@ -328,6 +419,7 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
 
   tcp::socket socket_;
   std::shared_ptr<RespServer::State> server_;
+  api::RespSession session_;
   api::RespParser parser_;
   std::array<char, kReadChunkBytes> read_buffer_{};
   std::deque<Command> commands_;      // Unwritten commands, oldest first.
@@ -374,13 +466,14 @@ void accept_next(const std::shared_ptr<RespServer::State>& state) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (state->live_connections >= kRespConnectionsMax) {
+      ++state->rejected_connections;
       refuse_connection(std::move(socket));
     } else {
-      auto session = std::make_shared<RespSession>(std::move(socket), state);
-      // Forget sessions that are gone so the list stays bounded by live connections.
-      std::erase_if(state->sessions, [](const auto& weak) { return weak.expired(); });
-      state->sessions.push_back(session);
-      session->start();
+      auto connection = std::make_shared<RespConnection>(std::move(socket), state);
+      // Forget connections that are gone so the list stays bounded by live connections.
+      std::erase_if(state->connections, [](const auto& weak) { return weak.expired(); });
+      state->connections.push_back(connection);
+      connection->start();
     }
     accept_next(state);
   });
@@ -388,8 +481,21 @@ void accept_next(const std::shared_ptr<RespServer::State>& state) {
 
 }  // namespace
 
+RespServer::RespServer(asio::io_context& io, RequestSink& sink, RespServerOptions options)
+    : state_(std::make_shared<State>(io, sink, std::move(options))) {
+  // CLIENT LIST: the registry's open connections. The hook lives in the state it reads.
+  State* state = state_.get();
+  state_->info.for_each_client =
+      [state](const std::function<void(const api::RespSession&)>& visit) {
+        for (const auto& weak : state->connections) {
+          const auto connection = weak.lock();
+          if (connection && connection->open()) visit(connection->session());
+        }
+      };
+}
+
 RespServer::RespServer(asio::io_context& io, RequestSink& sink, std::size_t value_max_bytes)
-    : state_(std::make_shared<State>(io, sink, value_max_bytes)) {}
+    : RespServer(io, sink, RespServerOptions{value_max_bytes, {}}) {}
 
 RespServer::~RespServer() {
   close();
@@ -419,14 +525,14 @@ Status RespServer::listen(const std::string& host_port) {
     acceptor.close(ignored);
     return Status::io_error("cannot listen on resp_listen " + host_port + ": " + error.message());
   }
-  state_->port = acceptor.local_endpoint().port();
-  spdlog::info("RESP (Redis protocol) listening on {}:{}", address->host, state_->port);
+  state_->info.tcp_port = acceptor.local_endpoint().port();
+  spdlog::info("RESP (Redis protocol) listening on {}:{}", address->host, state_->info.tcp_port);
   accept_next(state_);
   return Status::ok();
 }
 
 std::uint16_t RespServer::port() const {
-  return state_->port;
+  return state_->info.tcp_port;
 }
 
 void RespServer::close() {
@@ -435,10 +541,10 @@ void RespServer::close() {
   boost::system::error_code ignored;
   state_->acceptor.close(ignored);
   state_->accept_retry.cancel();
-  for (auto& weak : state_->sessions) {
-    if (auto session = weak.lock()) session->close();
+  for (auto& weak : state_->connections) {
+    if (auto connection = weak.lock()) connection->close();
   }
-  state_->sessions.clear();
+  state_->connections.clear();
 }
 
 }  // namespace ringkv::runtime

@@ -1,6 +1,7 @@
-// RespServer: the Redis-protocol (RESP2) port of a node. Accepts TCP connections on the runtime's
-// event loop; each connection parses pipelined commands (api/resp_parser.h), plans them
-// (api/resp_commands.h), submits their core requests to a RequestSink and writes the replies in
+// RespServer: the Redis-protocol (RESP2 and RESP3) port of a node. Accepts TCP connections on the
+// runtime's event loop; each connection parses pipelined commands (api/resp_parser.h), plans them
+// (api/resp_commands.h) with its own session state (api/resp_session.h: protocol, name, selected
+// database, MULTI queue), submits their core requests to a RequestSink and writes the replies in
 // command order, although the node answers them in any order.
 //
 // Per connection: commands start in order, each as soon as no earlier command still running
@@ -9,6 +10,10 @@
 // stops while kRespPendingCommandsMax commands or kRespUnwrittenReplyBytesMax reply bytes wait
 // (backpressure); replies that are ready together leave in one write. A protocol error is
 // answered ("-ERR Protocol error: ...") and closes that connection only.
+//
+// The server keeps a registry of its open connections (CLIENT LIST), counts connections and
+// commands, measures the command rate (api/resp_stats.h) and the process's memory
+// (/proc/self/statm and /proc/self/status) for INFO, and supplies the wall clock for TIME.
 // Thread-safety: construct, listen, close and destroy on the thread that runs `io` (or before it
 // runs); everything else happens on that thread too.
 #pragma once
@@ -17,8 +22,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/asio.h"
+#include "common/limits.h"
 #include "common/status.h"
 #include "runtime/request_sink.h"
 
@@ -31,9 +38,17 @@ inline constexpr std::size_t kRespUnwrittenReplyBytesMax = 16 * 1024 * 1024;
 // Connections beyond this get "-ERR max number of clients reached" and are closed (as in Redis).
 inline constexpr std::size_t kRespConnectionsMax = 10000;
 
+struct RespServerOptions {
+  std::size_t value_max_bytes = limits::kValueMaxBytesDefault;
+  // The resp_databases setting, parsed (api::parse_resp_databases): the bucket of each
+  // database number. Empty: just "default".
+  std::vector<std::string> databases;
+};
+
 class RespServer {
  public:
   // `sink` must outlive every connection's use of it: close() stops all use.
+  RespServer(asio::io_context& io, RequestSink& sink, RespServerOptions options);
   RespServer(asio::io_context& io, RequestSink& sink, std::size_t value_max_bytes);
   ~RespServer();  // Calls close().
   RespServer(const RespServer&) = delete;

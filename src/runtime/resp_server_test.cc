@@ -15,6 +15,7 @@
 #include <future>
 #include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "api/resp_encoder.h"
@@ -112,19 +113,22 @@ class FakeSink : public RequestSink {
   std::map<std::string, Entry> entries_;
 };
 
-// The end offset of the first complete RESP reply in `buffer` from `at`, or npos.
+// The end offset of the first complete RESP2 or RESP3 reply in `buffer` from `at`, or npos.
 std::size_t reply_end(std::string_view buffer, std::size_t at) {
   const std::size_t line_end = buffer.find("\r\n", at);
   if (line_end == std::string_view::npos) return std::string_view::npos;
   const char type = buffer[at];
   const std::size_t after = line_end + 2;
-  if (type != '$' && type != '*') return after;
-  const long long count = std::stoll(std::string(buffer.substr(at + 1, line_end - at - 1)));
+  const bool blob = type == '$' || type == '=' || type == '!';
+  const bool aggregate = type == '*' || type == '%' || type == '~' || type == '>';
+  if (!blob && !aggregate) return after;
+  long long count = std::stoll(std::string(buffer.substr(at + 1, line_end - at - 1)));
   if (count < 0) return after;
-  if (type == '$') {
+  if (blob) {
     const std::size_t end = after + static_cast<std::size_t>(count) + 2;
     return end <= buffer.size() ? end : std::string_view::npos;
   }
+  if (type == '%') count *= 2;
   std::size_t position = after;
   for (long long i = 0; i < count; ++i) {
     position = reply_end(buffer, position);
@@ -192,16 +196,17 @@ class RawClient {
 };
 
 std::string bulk(std::string_view value) {
-  std::string out;
-  api::append_resp_bulk_string(out, value);
-  return out;
+  api::RespWriter out(api::RespProtocol::kResp2);
+  out.bulk(value);
+  return out.take();
 }
 
 class RespServerTest : public ::testing::Test {
  protected:
-  void start(std::size_t value_max_bytes = 1024 * 1024) {
+  void start(std::size_t value_max_bytes = 1024 * 1024, std::vector<std::string> databases = {}) {
     sink_ = std::make_unique<FakeSink>(io_, value_max_bytes);
-    server_ = std::make_unique<RespServer>(io_, *sink_, value_max_bytes);
+    server_ = std::make_unique<RespServer>(
+        io_, *sink_, RespServerOptions{value_max_bytes, std::move(databases)});
     const Status status = server_->listen("127.0.0.1:0");
     ASSERT_TRUE(status.is_ok()) << status.to_string();
     ASSERT_NE(server_->port(), 0);
@@ -452,5 +457,256 @@ TEST_F(RespServerTest, RedisCliAndRedisBenchmarkWork) {
   EXPECT_EQ(output.find("WARNING"), std::string::npos) << output;
 }
 
+
+// The value of `field` in an INFO reply, up to the end of its line; "<missing>" when absent.
+std::string info_field(const std::string& info, const std::string& field) {
+  const std::size_t at = info.find("\n" + field + ":");
+  if (at == std::string::npos) return "<missing>";
+  const std::size_t start = at + field.size() + 2;
+  return info.substr(start, info.find("\r\n", start) - start);
+}
+
+TEST_F(RespServerTest, EachConnectionKeepsItsOwnProtocolNameAndId) {
+  start();
+  RawClient first(server_->port());
+  RawClient second(server_->port());
+  const std::string hello = first.command({"HELLO", "3", "SETNAME", "first"});
+  EXPECT_EQ(hello.rfind("%7\r\n$6\r\nserver\r\n$6\r\nringkv\r\n", 0), 0u) << hello;
+  EXPECT_EQ(first.command({"GET", "missing"}), "_\r\n");
+  EXPECT_EQ(second.command({"GET", "missing"}), "$-1\r\n") << "the other connection is RESP2";
+  EXPECT_EQ(second.command({"CLIENT", "SETNAME", "second"}), "+OK\r\n");
+  EXPECT_EQ(first.command({"CLIENT", "GETNAME"}), bulk("first"));
+  EXPECT_EQ(second.command({"CLIENT", "GETNAME"}), bulk("second"));
+  const std::string first_id = first.command({"CLIENT", "ID"});
+  const std::string second_id = second.command({"CLIENT", "ID"});
+  EXPECT_NE(first_id, second_id);
+  EXPECT_EQ(first_id.rfind(":", 0), 0u);
+  const std::string list = second.command({"CLIENT", "LIST"});
+  EXPECT_NE(list.find("id=" + first_id.substr(1, first_id.size() - 3) + " addr=127.0.0.1:"),
+            std::string::npos)
+      << list;
+  EXPECT_NE(list.find(" laddr=127.0.0.1:" + std::to_string(server_->port()) + " "),
+            std::string::npos);
+  EXPECT_NE(list.find(" name=first age="), std::string::npos) << list;
+  EXPECT_NE(list.find(" resp=3 "), std::string::npos) << list;
+  EXPECT_NE(list.find(" name=second age="), std::string::npos) << list;
+  EXPECT_NE(list.find(" cmd=client|list "), std::string::npos) << list;
+  first.command({"QUIT"});
+  EXPECT_EQ(first.read_reply(), "<closed>");
+  // A closed connection leaves the list.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  std::string after;
+  do {
+    after = second.command({"CLIENT", "LIST"});
+  } while (after.find("name=first") != std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(after.find("name=first"), std::string::npos) << after;
+  EXPECT_EQ(info_field(second.command({"INFO", "clients"}), "connected_clients"), "1");
+}
+
+TEST_F(RespServerTest, PipelinedTransactionsRunAtExecAndAbortedOnesWriteNothing) {
+  start();
+  RawClient client(server_->port());
+  std::string pipeline;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"MULTI"}, {"SET", "t", "1"}, {"GET", "t"}, {"SET", "u", "2"}, {"EXEC"},
+           {"MULTI"}, {"SET", "t", "changed"}, {"LPUSH", "l", "x"}, {"SET", "w", "3"}, {"EXEC"},
+           {"MGET", "t", "u", "w"}}) {
+    pipeline += api::encode_resp_command(args);
+  }
+  client.send_bytes(pipeline);
+  EXPECT_EQ(client.read_reply(), "+OK\r\n");
+  EXPECT_EQ(client.read_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(client.read_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(client.read_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(client.read_reply(), "*3\r\n+OK\r\n" + bulk("1") + "+OK\r\n");
+  EXPECT_EQ(client.read_reply(), "+OK\r\n");
+  EXPECT_EQ(client.read_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(client.read_reply(),
+            "-ERR LPUSH is not supported by ringkv: lists are not implemented (see "
+            "docs/REDIS.md)\r\n");
+  EXPECT_EQ(client.read_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(client.read_reply(),
+            "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(client.read_reply(), "*3\r\n" + bulk("1") + bulk("2") + "$-1\r\n");
+}
+
+TEST_F(RespServerTest, SelectAddressesTheBucketOfItsDatabase) {
+  start(1024 * 1024, {"default", "sessions"});
+  RawClient client(server_->port());
+  EXPECT_EQ(client.command({"SELECT", "1"}), "+OK\r\n");
+  EXPECT_EQ(client.command({"SET", "k", "in-sessions"}), "+OK\r\n");
+  EXPECT_EQ(client.command({"SELECT", "2"}), "-ERR DB index is out of range\r\n");
+  RawClient other(server_->port());
+  EXPECT_EQ(other.command({"GET", "k"}), "$-1\r\n") << "a new connection starts in database 0";
+  EXPECT_EQ(other.command({"SELECT", "1"}), "+OK\r\n");
+  EXPECT_EQ(other.command({"GET", "k"}), bulk("in-sessions"));
+  EXPECT_EQ(info_field(other.command({"INFO", "server"}), "ringkv_databases"),
+            "default,sessions");
+  EXPECT_EQ(other.command({"CONFIG", "GET", "databases"}),
+            "*2\r\n" + bulk("databases") + bulk("2"));
+}
+
+TEST_F(RespServerTest, InfoAndTimeReportWhatTheHostMeasures) {
+  start();
+  RawClient client(server_->port());
+  for (int i = 0; i < 20; ++i) client.command({"PING"});
+  const std::string info = client.command({"INFO"});
+  EXPECT_GT(std::stoull(info_field(info, "used_memory")), 1024u * 1024) << info;
+  EXPECT_EQ(info_field(info, "used_memory_rss"), info_field(info, "used_memory"));
+  EXPECT_GE(std::stoull(info_field(info, "used_memory_peak")),
+            std::stoull(info_field(info, "used_memory")));
+  EXPECT_GT(std::stoull(info_field(info, "total_system_memory")), 0u);
+  EXPECT_EQ(info_field(info, "process_id"), std::to_string(::getpid()));
+  EXPECT_EQ(info_field(info, "tcp_port"), std::to_string(server_->port()));
+  EXPECT_EQ(info_field(info, "total_commands_processed"), "21");
+  EXPECT_EQ(info_field(info, "total_connections_received"), "1");
+  EXPECT_EQ(info_field(info, "connected_clients"), "1");
+  EXPECT_EQ(info_field(info, "maxclients"), std::to_string(kRespConnectionsMax));
+  EXPECT_NE(info_field(info, "instantaneous_ops_per_sec"), "<missing>");
+  EXPECT_EQ(info_field(info, "os").rfind("Linux ", 0), 0u);
+  const std::string time = client.command({"TIME"});
+  const std::size_t first_line = time.find("\r\n", 4);
+  const long long seconds = std::stoll(time.substr(first_line + 2));
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  EXPECT_LE(std::llabs(seconds - now), 2) << time;
+}
+
+bool has_tool(const char* path) {
+  return access(path, X_OK) == 0;
+}
+
+TEST_F(RespServerTest, RedisCliSpeaksResp3AndShowsStat) {
+  if (!has_tool("/usr/bin/redis-cli")) GTEST_SKIP() << "redis-tools is not installed";
+  start();
+  const std::string cli = "redis-cli -p " + std::to_string(server_->port());
+  // --no-raw: the formatting redis-cli uses on a terminal, which shows RESP3's types.
+  EXPECT_EQ(run_shell(cli + " -3 --no-raw SET greeting hi").second, "OK\n");
+  EXPECT_EQ(run_shell(cli + " -3 --no-raw GET greeting").second, "\"hi\"\n");
+  EXPECT_EQ(run_shell(cli + " -3 --no-raw GET nothing").second, "(nil)\n");
+  const std::string hello = run_shell(cli + " -3 --no-raw HELLO 3").second;
+  EXPECT_NE(hello.find("1# \"server\" => \"ringkv\""), std::string::npos) << hello;
+  EXPECT_NE(hello.find("3# \"proto\" => (integer) 3"), std::string::npos) << hello;
+  EXPECT_NE(run_shell(cli + " -3 INFO server").second.find("redis_version:7.0.0"),
+            std::string::npos);
+  // --stat polls INFO once a second and prints keys, mem, clients, blocked, requests and
+  // connections; two polls give two data lines.
+  // stdbuf: redis-cli's lines would otherwise wait in a pipe buffer that timeout discards.
+  const auto [code, output] = run_shell("timeout 2.5 stdbuf -oL " + cli + " --stat -i 1");
+  EXPECT_NE(output.find("keys       mem      clients blocked requests"), std::string::npos)
+      << output;
+  std::istringstream lines(output);
+  std::string line;
+  int data_lines = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream columns(line);
+    std::string keys, memory, clients, blocked;
+    if (!(columns >> keys >> memory >> clients >> blocked)) continue;
+    if (keys.find_first_not_of("0123456789") != std::string::npos) continue;
+    ++data_lines;
+    EXPECT_EQ(keys, "0") << line;
+    EXPECT_TRUE(memory.ends_with("M") || memory.ends_with("G")) << line;
+    EXPECT_EQ(clients, "1") << line;
+    EXPECT_EQ(blocked, "0") << line;
+  }
+  EXPECT_GE(data_lines, 2) << output;
+}
+
+// redis-cli builds its hints from COMMAND DOCS: typing "SET " in an interactive session shows
+// the arguments of ringkv's table, and the start does not trip any of redis-cli's assertions on
+// the reply's types.
+TEST_F(RespServerTest, RedisCliShowsHintsFromCommandDocs) {
+  if (!has_tool("/usr/bin/redis-cli") || !has_tool("/usr/bin/python3")) {
+    GTEST_SKIP() << "redis-cli or python3 is not installed";
+  }
+  start();
+  const std::string script =
+      "import fcntl, os, pty, re, select, struct, sys, termios, time\n"
+      "pid, fd = pty.fork()\n"
+      "if pid == 0:\n"
+      "    os.execv('/usr/bin/redis-cli', ['redis-cli', '-p', sys.argv[1]])\n"
+      "# A terminal size, or linenoise asks the terminal for its cursor position.\n"
+      "fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 200, 0, 0))\n"
+      "out = b''\n"
+      "def pump(seconds):\n"
+      "    global out\n"
+      "    end = time.time() + seconds\n"
+      "    while time.time() < end:\n"
+      "        r, _, _ = select.select([fd], [], [], 0.05)\n"
+      "        if r:\n"
+      "            try: out += os.read(fd, 65536)\n"
+      "            except OSError: return\n"
+      "pump(1.0)\n"
+      "os.write(fd, b'SET ')\n"
+      "pump(1.0)\n"
+      "os.write(fd, b'\\x15GETALL ')\n"
+      "pump(1.0)\n"
+      "os.write(fd, b'\\x15quit\\r')\n"
+      "pump(1.0)\n"
+      "text = re.sub(r'\\x1b\\[[0-9;]*[A-Za-z]', '', out.decode('utf-8', 'replace'))\n"
+      "sys.stdout.write(text)\n";
+  const std::string path = testing::TempDir() + "/redis_cli_hints.py";
+  FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs(script.c_str(), file);
+  std::fclose(file);
+  const auto [code, output] =
+      run_shell("HOME=" + testing::TempDir() + " /usr/bin/python3 " + path + " " +
+                std::to_string(server_->port()));
+  EXPECT_NE(output.find("key value [NX|XX] [GET]"), std::string::npos) << output;
+  EXPECT_NE(output.find("GETALL key"), std::string::npos) << output;
+  EXPECT_EQ(output.find("ASSERTION"), std::string::npos) << output;
+}
+
+// redis-py (Debian's python3-redis) as applications use it: a transaction that Redis would
+// abort at EXEC applies none of its writes, and one that succeeds returns every reply.
+TEST_F(RespServerTest, RedisPyTransactionsApplyAllOrNothing) {
+  if (!has_tool("/usr/bin/python3") ||
+      run_shell("/usr/bin/python3 -c 'import redis'").first != 0) {
+    GTEST_SKIP() << "python3-redis is not installed";
+  }
+  start();
+  const std::string script =
+      "import sys, redis\n"
+      "r = redis.Redis(port=int(sys.argv[1]), client_name='pytest')\n"
+      "p = r.pipeline(transaction=True)\n"
+      "p.set('tx:a', '1')\n"
+      "p.execute_command('LPUSH', 'tx:l', 'x')\n"
+      "p.set('tx:b', '2')\n"
+      "try:\n"
+      "    p.execute()\n"
+      "    print('executed')\n"
+      "except redis.exceptions.ResponseError as e:\n"
+      "    print('aborted:', type(e).__name__)\n"
+      "print('after abort:', r.get('tx:a'), r.get('tx:b'))\n"
+      "p = r.pipeline(transaction=True)\n"
+      "p.set('tx:c', '3')\n"
+      "p.get('tx:c')\n"
+      "p.exists('tx:c', 'tx:a')\n"
+      "print('committed:', p.execute())\n"
+      "print('name:', r.client_getname(), 'id:', r.client_id() > 0)\n"
+      "print('select:', r.select(0))\n"
+      "print('watch:', end=' ')\n"
+      "try:\n"
+      "    r.execute_command('WATCH', 'tx:c')\n"
+      "except redis.exceptions.ResponseError as e:\n"
+      "    print(e)\n";
+  const std::string path = testing::TempDir() + "/redis_py_transactions.py";
+  FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs(script.c_str(), file);
+  std::fclose(file);
+  const auto [code, output] =
+      run_shell("/usr/bin/python3 " + path + " " + std::to_string(server_->port()));
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("aborted: "), std::string::npos) << output;
+  EXPECT_NE(output.find("after abort: None None"), std::string::npos) << output;
+  EXPECT_NE(output.find("committed: [True, b'3', 1]"), std::string::npos) << output;
+  EXPECT_NE(output.find("name: pytest id: True"), std::string::npos) << output;
+  EXPECT_NE(output.find("select: True"), std::string::npos) << output;
+  EXPECT_NE(output.find("watch: WATCH is not supported"), std::string::npos) << output;
+}
 }  // namespace
 }  // namespace ringkv::runtime

@@ -13,6 +13,7 @@
 
 #include "api/frame_codec.h"
 #include "api/native_codec.h"
+#include "api/resp_commands.h"
 #include "core/node.h"
 #include "common/asio.h"
 #include "runtime/peer_link.h"
@@ -290,7 +291,10 @@ Status Server::Impl::open() {
   drain();
 
   if (!config_.resp_listen.empty()) {
-    resp_server_ = std::make_unique<RespServer>(io_, *this, config_.value_max_bytes);
+    RespServerOptions resp_options;
+    resp_options.value_max_bytes = config_.value_max_bytes;
+    resp_options.databases = api::parse_resp_databases(config_.resp_databases).value();
+    resp_server_ = std::make_unique<RespServer>(io_, *this, std::move(resp_options));
     RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
   }
   // Connections are accepted only from here on: the node exists and the start is logged first.

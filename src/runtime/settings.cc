@@ -6,6 +6,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "api/resp_commands.h"
 #include "common/host_port.h"
 #include "common/limits.h"
 #include "core/bucket.h"
@@ -77,6 +78,9 @@ std::vector<Setting> build_table() {
        "Throttle on the ownership transfer and rebuild traffic one node sends"},
       {"resp_listen", TextSetting{&C::resp_listen, check_optional_host_port},
        "Redis protocol address HOST:PORT; empty: RESP is off"},
+      {"resp_databases", TextSetting{&C::resp_databases, check_resp_databases, true},
+       "Buckets of the Redis databases: SELECT n addresses the n-th (database 0 first; names of "
+       "1 to 255 bytes without spaces, at most 1024)"},
       {"request_timeout_ms", U32{&C::request_timeout_ms, 1, 10 * kMinuteMs},
        "How long a coordinator waits for its quorum"},
       {"n", U32{&C::n, 1, core::kReplicasMax}, "Default bucket: replicas per key"},
@@ -175,6 +179,11 @@ Status check_host_port(std::string_view name, const std::string& value) {
 
 Status check_optional_host_port(std::string_view name, const std::string& value) {
   return value.empty() ? Status::ok() : check_host_port(name, value);
+}
+
+Status check_resp_databases(std::string_view, const std::string& value) {
+  auto databases = api::parse_resp_databases(value);
+  return databases.is_ok() ? Status::ok() : databases.status();
 }
 
 const std::vector<Setting>& server_settings() {

@@ -86,5 +86,7 @@ std::string settings_markdown();
 Status check_node_id(std::string_view name, const std::string& value);
 Status check_host_port(std::string_view name, const std::string& value);
 Status check_optional_host_port(std::string_view name, const std::string& value);
+// resp_databases: api::parse_resp_databases accepts it (its messages name the setting).
+Status check_resp_databases(std::string_view name, const std::string& value);
 
 }  // namespace ringkv::runtime

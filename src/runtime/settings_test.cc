@@ -195,12 +195,20 @@ TEST(Settings, FormatRulesNameTheSetting) {
       {"listen = \"nowhere\"", "listen must be HOST:PORT"},
       {"advertise = \"nowhere\"", "advertise must be HOST:PORT"},
       {"resp_listen = \"127.0.0.1\"", "resp_listen must be HOST:PORT"},
+      {"resp_databases = \"\"", "resp_databases entry 0 is empty"},
+      {"resp_databases = \"default,default\"", "resp_databases lists bucket 'default' twice"},
+      {"resp_databases = [\"default\", \"my cache\"]",
+       "resp_databases entry 'my cache' contains a space"},
   };
   for (const auto& [text, message] : cases) {
     const Loaded loaded = load_toml(text + "\n");
     EXPECT_TRUE(contains(loaded.status, message)) << text << ": " << loaded.status.to_string();
   }
   EXPECT_TRUE(load_toml("advertise = \"\"\nresp_listen = \"\"\n").status.is_ok());
+  const Loaded databases = load_toml("resp_databases = [\"default\", \"sessions\"]\n");
+  ASSERT_TRUE(databases.status.is_ok()) << databases.status.to_string();
+  EXPECT_EQ(databases.config.resp_databases, "default,sessions");
+  EXPECT_EQ(ServerConfig{}.resp_databases, "default");
 }
 
 TEST(Settings, RulesAcrossSettingsAreChecked) {
