@@ -16,8 +16,7 @@ namespace ringkv::core {
 namespace {
 
 constexpr std::uint64_t kNow = 1'700'000'000'000;
-constexpr ActorId kActors[] = {0x1234567890abcdefULL, 0x2234567890abcdefULL,
-                               0x3234567890abcdefULL};
+constexpr ActorId kActors[] = {0x1234567890abcdefULL, 0x2234567890abcdefULL, 0x3234567890abcdefULL};
 
 std::string element(std::int64_t i) {
   char buffer[32];
@@ -25,20 +24,12 @@ std::string element(std::int64_t i) {
   return buffer;
 }
 
-DataOp op_of(DataOpCode code, std::vector<std::string> args, std::int64_t integer = 0) {
-  DataOp op;
-  op.code = code;
-  op.args = std::move(args);
-  op.integer = integer;
-  return op;
-}
-
 // A set or hash of `size` elements, added by writes of up to 10 elements each from three
 // replicas (every write is one dot; fewer, bigger writes would make the object smaller).
 VersionedObject collection(bool hash, std::int64_t size) {
   VersionedObject object;
   for (std::int64_t i = 0; i < size; i += 10) {
-    DataOp op = op_of(hash ? DataOpCode::kHashSet : DataOpCode::kSetAdd, {});
+    DataOp op = make_data_op(hash ? DataOpCode::kHashSet : DataOpCode::kSetAdd, {});
     for (std::int64_t j = i; j < std::min(size, i + 10); ++j) {
       op.args.push_back(element(j));
       if (hash) op.args.push_back("value-" + element(j));
@@ -59,16 +50,16 @@ void run_update(benchmark::State& state, bool hash, DataOpCode code) {
     DataOp op;
     switch (code) {
       case DataOpCode::kSetAdd:
-        op = op_of(code, {element(next++)});
+        op = make_data_op(code, {element(next++)});
         break;
       case DataOpCode::kSetRemove:
-        op = op_of(code, {element(size / 2)});
+        op = make_data_op(code, {element(size / 2)});
         break;
       case DataOpCode::kHashSet:
-        op = op_of(code, {element(next++), "new-value"});
+        op = make_data_op(code, {element(next++), "new-value"});
         break;
       default:
-        op = op_of(code, {element(size / 2 + 1)}, 1);
+        op = make_data_op(code, {element(size / 2 + 1)}, 1);
         break;
     }
     auto applied = apply_data_op(*object, op, kActors[0], kNow + 1'000'000);
@@ -84,21 +75,31 @@ void run_update(benchmark::State& state, bool hash, DataOpCode code) {
   state.counters["object_bytes"] = static_cast<double>(bytes);
 }
 
-void BM_SetAdd(benchmark::State& state) { run_update(state, false, DataOpCode::kSetAdd); }
-void BM_SetRemove(benchmark::State& state) { run_update(state, false, DataOpCode::kSetRemove); }
-void BM_HashSet(benchmark::State& state) { run_update(state, true, DataOpCode::kHashSet); }
-void BM_HashIncrBy(benchmark::State& state) { run_update(state, true, DataOpCode::kHashIncrBy); }
+void BM_SetAdd(benchmark::State& state) {
+  run_update(state, false, DataOpCode::kSetAdd);
+}
+void BM_SetRemove(benchmark::State& state) {
+  run_update(state, false, DataOpCode::kSetRemove);
+}
+void BM_HashSet(benchmark::State& state) {
+  run_update(state, true, DataOpCode::kHashSet);
+}
+void BM_HashIncrBy(benchmark::State& state) {
+  run_update(state, true, DataOpCode::kHashIncrBy);
+}
 
 // A counter's increment: the object holds one entry per incrementing replica whatever the count.
 void BM_CounterIncr(benchmark::State& state) {
   VersionedObject counter;
   for (int i = 0; i < 1000; ++i) {
-    (void)apply_data_op(counter, op_of(DataOpCode::kIncrBy, {}, 1), kActors[i % 3], kNow + i);
+    (void)apply_data_op(counter, make_data_op(DataOpCode::kIncrBy, {}, 1), kActors[i % 3],
+                        kNow + i);
   }
   const std::string stored = counter.encode();
   for (auto _ : state) {
     auto object = VersionedObject::decode(stored);
-    auto applied = apply_data_op(*object, op_of(DataOpCode::kIncrBy, {}, 1), kActors[0], kNow + 5000);
+    auto applied =
+        apply_data_op(*object, make_data_op(DataOpCode::kIncrBy, {}, 1), kActors[0], kNow + 5000);
     std::string encoded = object->encode();
     benchmark::DoNotOptimize(applied);
     benchmark::DoNotOptimize(encoded);

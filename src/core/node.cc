@@ -118,12 +118,15 @@ Status Node::validate_request(const ClientRequest& request) const {
                              " (64 KiB)");
   }
   if (request.op == ClientOp::kUpdate) {
-    if (Result<DataOp> op = decode_data_op(request.value); !op.is_ok()) return op.status();
-    // Arguments beyond the value limit (plus room for a field name) cannot fit an object.
-    if (request.value.size() > config_.value_max_bytes + limits::kKeyMaxBytes) {
-      return Status::too_large("command arguments are " + std::to_string(request.value.size()) +
-                               " bytes, limit value_max_bytes is " +
-                               std::to_string(config_.value_max_bytes));
+    Result<DataOp> op = decode_data_op(request.value);
+    if (!op.is_ok()) return op.status();
+    // Each value (a string, a field's value, a member) is bounded like a put's value.
+    for (const std::string& arg : op->args) {
+      if (arg.size() > config_.value_max_bytes) {
+        return Status::too_large("value is " + std::to_string(arg.size()) +
+                                 " bytes, limit value_max_bytes is " +
+                                 std::to_string(config_.value_max_bytes));
+      }
     }
   }
   if (request.op == ClientOp::kPut && request.value.size() > config_.value_max_bytes) {

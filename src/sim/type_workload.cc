@@ -15,15 +15,6 @@ constexpr const char* kHashKey = "hash0";
 constexpr const char* kFields[] = {"f0", "f1", "f2"};
 constexpr const char* kExpiringKeys[] = {"ttl0", "ttl1"};
 
-core::DataOp make_op(core::DataOpCode code, std::vector<std::string> args = {},
-                     std::int64_t integer = 0) {
-  core::DataOp op;
-  op.code = code;
-  op.args = std::move(args);
-  op.integer = integer;
-  return op;
-}
-
 }  // namespace
 
 TypeWorkload::TypeWorkload(Simulator& sim, TypeWorkloadConfig config)
@@ -99,7 +90,7 @@ void TypeWorkload::run_cycle(int client, int cycle) {
       const std::string key = kCounterKeys[sim_.random().uniform(2)];
       const auto amount = static_cast<std::int64_t>(1 + sim_.random().uniform(5));
       counters_[key].attempted += amount;
-      update(client, cycle, key, make_op(core::DataOpCode::kIncrBy, {}, amount),
+      update(client, cycle, key, core::make_data_op(core::DataOpCode::kIncrBy, {}, amount),
              [this, key, amount](const core::ClientReply& reply) {
                if (reply.status.is_ok()) counters_[key].acknowledged += amount;
              });
@@ -110,7 +101,8 @@ void TypeWorkload::run_cycle(int client, int cycle) {
       const std::string name = std::string(kHashKey) + "/" + field;
       const auto amount = static_cast<std::int64_t>(1 + sim_.random().uniform(5));
       counters_[name].attempted += amount;
-      update(client, cycle, kHashKey, make_op(core::DataOpCode::kHashIncrBy, {field}, amount),
+      update(client, cycle, kHashKey,
+             core::make_data_op(core::DataOpCode::kHashIncrBy, {field}, amount),
              [this, name, amount](const core::ClientReply& reply) {
                if (reply.status.is_ok()) counters_[name].acknowledged += amount;
              });
@@ -120,7 +112,7 @@ void TypeWorkload::run_cycle(int client, int cycle) {
       const std::string key = kSetKeys[sim_.random().uniform(2)];
       const std::string member = "m" + tag;
       added_[member] = key;
-      update(client, cycle, key, make_op(core::DataOpCode::kSetAdd, {member}),
+      update(client, cycle, key, core::make_data_op(core::DataOpCode::kSetAdd, {member}),
              [this, member](const core::ClientReply& reply) {
                if (reply.status.is_ok()) acknowledged_adds_.insert(member);
              });
@@ -128,18 +120,19 @@ void TypeWorkload::run_cycle(int client, int cycle) {
     }
     case 4: {  // SREM of a member this client read
       const std::string key = kSetKeys[sim_.random().uniform(2)];
-      read(key, 0, [this, client, cycle, key](const core::ClientReply& reply,
-                                              const core::VersionedObject& object) {
-        const auto members = core::set_members(object, reply.now_ms);
-        if (!reply.status.is_ok() || members.empty()) {
-          finish_cycle(client, cycle);
-          return;
-        }
-        const std::string member = members[sim_.random().uniform(members.size())];
-        remove_attempted_.insert(member);
-        update(client, cycle, key, make_op(core::DataOpCode::kSetRemove, {member}),
-               [](const core::ClientReply&) {});
-      });
+      read(key, 0,
+           [this, client, cycle, key](const core::ClientReply& reply,
+                                      const core::VersionedObject& object) {
+             const auto members = core::set_members(object, reply.now_ms);
+             if (!reply.status.is_ok() || members.empty()) {
+               finish_cycle(client, cycle);
+               return;
+             }
+             const std::string member = members[sim_.random().uniform(members.size())];
+             remove_attempted_.insert(member);
+             update(client, cycle, key, core::make_data_op(core::DataOpCode::kSetRemove, {member}),
+                    [](const core::ClientReply&) {});
+           });
       return;
     }
     default: {  // SET PX, or a read of an expiring key
@@ -149,28 +142,29 @@ void TypeWorkload::run_cycle(int client, int cycle) {
         const std::uint64_t ttl = 100 + sim_.random().uniform(400);
         expiring_values_[value] = key;
         expiry_bound_[key] = std::max(expiry_bound_[key], sim_.now_ms() + ttl);
-        core::DataOp op = make_op(core::DataOpCode::kSet, {value});
+        core::DataOp op = core::make_data_op(core::DataOpCode::kSet, {value});
         op.expiry = core::ExpiryKind::kRelativeMs;
         op.expiry_ms = static_cast<std::int64_t>(ttl);
         update(client, cycle, key, op, [](const core::ClientReply&) {});
         return;
       }
-      read(key, 0, [this, client, cycle, key](const core::ClientReply& reply,
-                                              const core::VersionedObject& object) {
-        const auto value = core::string_value(object, reply.now_ms);
-        if (reply.status.is_ok() && value.exists && first_violation_.empty()) {
-          auto it = expiring_values_.find(value.text);
-          if (it == expiring_values_.end() || it->second != key) {
-            first_violation_ = key + " read unknown value " + value.text;
-          } else if (sim_.now_ms() > expiry_bound_[key] + config_.expiry_slack_ms) {
-            first_violation_ = key + " read " + value.text + " at " +
-                               std::to_string(sim_.now_ms()) +
-                               " ms, after every expiry of it (" +
-                               std::to_string(expiry_bound_[key]) + " ms) plus the slack";
-          }
-        }
-        finish_cycle(client, cycle);
-      });
+      read(key, 0,
+           [this, client, cycle, key](const core::ClientReply& reply,
+                                      const core::VersionedObject& object) {
+             const auto value = core::string_value(object, reply.now_ms);
+             if (reply.status.is_ok() && value.exists && first_violation_.empty()) {
+               auto it = expiring_values_.find(value.text);
+               if (it == expiring_values_.end() || it->second != key) {
+                 first_violation_ = key + " read unknown value " + value.text;
+               } else if (sim_.now_ms() > expiry_bound_[key] + config_.expiry_slack_ms) {
+                 first_violation_ = key + " read " + value.text + " at " +
+                                    std::to_string(sim_.now_ms()) +
+                                    " ms, after every expiry of it (" +
+                                    std::to_string(expiry_bound_[key]) + " ms) plus the slack";
+               }
+             }
+             finish_cycle(client, cycle);
+           });
       return;
     }
   }
@@ -195,8 +189,8 @@ Status TypeWorkload::check() {
     auto it = finals.find(key);
     if (it == finals.end()) return Status::internal("final read of " + key + " did not complete");
     if (!it->second.first.status.is_ok()) {
-      return Status::internal("final read of " + key + " failed: " +
-                              it->second.first.status.to_string());
+      return Status::internal("final read of " + key +
+                              " failed: " + it->second.first.status.to_string());
     }
   }
   auto within = [](const std::string& name, std::int64_t value, const Counter& counter) {

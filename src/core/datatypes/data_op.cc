@@ -76,9 +76,8 @@ struct Apply {
   }
 
   std::int64_t expiry_at() const {
-    return op.expiry == ExpiryKind::kRelativeMs
-               ? static_cast<std::int64_t>(now_ms) + op.expiry_ms
-               : op.expiry_ms;
+    return op.expiry == ExpiryKind::kRelativeMs ? static_cast<std::int64_t>(now_ms) + op.expiry_ms
+                                                : op.expiry_ms;
   }
 
   // The entries that replace the key's string with `base` (kValue or kTombstone), recording the
@@ -121,8 +120,8 @@ Result<Applied> apply_set(Apply& a) {
   }
   std::vector<NewEntry> entries = a.reset_all({EntryKind::kValue, {}, a.op.args[0]});
   if (a.op.expiry == ExpiryKind::kRelativeMs || a.op.expiry == ExpiryKind::kAbsoluteMs) {
-    entries.push_back({EntryKind::kExpiry, {}, std::to_string(std::max<std::int64_t>(
-                                                   a.expiry_at(), 1))});
+    entries.push_back(
+        {EntryKind::kExpiry, {}, std::to_string(std::max<std::int64_t>(a.expiry_at(), 1))});
   }
   const bool keep_ttl = a.op.keep_ttl;
   a.write([keep_ttl](const Sibling& e) { return !(keep_ttl && e.kind == EntryKind::kExpiry); },
@@ -146,8 +145,8 @@ Result<Applied> apply_incr(Apply& a, const slots::SlotKinds& kinds, std::string 
     const std::size_t fields = slots::element_count_bound(a.object, ValueType::kHash) + 1;
     if (fields > limits::kCollectionElementsMax) return too_many("hash", fields);
   }
-  const bool is_float = a.op.code == DataOpCode::kIncrByFloat ||
-                        a.op.code == DataOpCode::kHashIncrByFloat;
+  const bool is_float =
+      a.op.code == DataOpCode::kIncrByFloat || a.op.code == DataOpCode::kHashIncrByFloat;
   NewEntry entry;
   entry.field = field;
   if (!is_float) {
@@ -365,7 +364,8 @@ bool in_field_slot(const Sibling& e, const std::set<std::string, std::less<>>& f
 }
 
 Result<Applied> apply_hash_set(Apply& a) {
-  if (a.op.args.empty() || a.op.args.size() % 2 != 0) return malformed("HSET takes field value pairs");
+  if (a.op.args.empty() || a.op.args.size() % 2 != 0)
+    return malformed("HSET takes field value pairs");
   if (Status s = a.expect_type(ValueType::kHash); !s.is_ok()) return s;
   std::map<std::string, std::string, std::less<>> values;  // The last value of a field wins.
   for (std::size_t i = 0; i < a.op.args.size(); i += 2) values[a.op.args[i]] = a.op.args[i + 1];
@@ -393,8 +393,9 @@ Result<Applied> apply_hash_set(Apply& a) {
     fields.insert(field);
   }
   if (existing + added > limits::kCollectionElementsMax) return too_many("hash", existing + added);
-  a.write([&](const Sibling& e) { return other_type(e, ValueType::kHash) || in_field_slot(e, fields); },
-          std::move(entries));
+  a.write(
+      [&](const Sibling& e) { return other_type(e, ValueType::kHash) || in_field_slot(e, fields); },
+      std::move(entries));
   const bool nx = a.op.condition == WriteCondition::kIfAbsent;
   return Applied{true, integer_result(nx ? 1 : static_cast<std::int64_t>(added))};
 }
@@ -482,6 +483,14 @@ std::int64_t unzigzag(std::uint64_t value) {
 Status wrong_type_error() {
   return Status::invalid_argument(
       "WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+DataOp make_data_op(DataOpCode code, std::vector<std::string> args, std::int64_t integer) {
+  DataOp op;
+  op.code = code;
+  op.args = std::move(args);
+  op.integer = integer;
+  return op;
 }
 
 bool DataOp::idempotent() const {

@@ -28,14 +28,14 @@ enum class DataOpCode : std::uint8_t {
   kAppend = 4,       // args: {suffix}
   kDelete = 5,       // DEL / UNLINK
   kGetDel = 6,
-  kGetEx = 7,       // expiry (kNone: no change)
-  kExpire = 8,      // expiry; expire_condition
+  kGetEx = 7,   // expiry (kNone: no change)
+  kExpire = 8,  // expiry; expire_condition
   kPersist = 9,
-  kSetAdd = 10,     // args: members
-  kSetRemove = 11,  // args: members
-  kHashSet = 12,    // args: field, value, field, value...; condition kIfAbsent is HSETNX
-  kHashDelete = 13,      // args: fields
-  kHashIncrBy = 14,      // args: {field}; integer
+  kSetAdd = 10,           // args: members
+  kSetRemove = 11,        // args: members
+  kHashSet = 12,          // args: field, value, field, value...; condition kIfAbsent is HSETNX
+  kHashDelete = 13,       // args: fields
+  kHashIncrBy = 14,       // args: {field}; integer
   kHashIncrByFloat = 15,  // args: {field, increment text}
   kDeleteIfExpired = 16,  // The coordinator's own clean-up of a key read past its expiry.
 };
@@ -43,10 +43,10 @@ inline constexpr std::uint8_t kDataOpCodeMax = 16;
 
 enum class WriteCondition : std::uint8_t { kAlways = 0, kIfAbsent = 1, kIfPresent = 2 };
 enum class ExpiryKind : std::uint8_t {
-  kNone = 0,         // Leave the expiry (SET: clear it unless keep_ttl).
-  kRelativeMs = 1,   // `expiry_ms` from the coordinator's clock.
-  kAbsoluteMs = 2,   // Unix ms.
-  kPersist = 3,      // GETEX PERSIST.
+  kNone = 0,        // Leave the expiry (SET: clear it unless keep_ttl).
+  kRelativeMs = 1,  // `expiry_ms` from the coordinator's clock.
+  kAbsoluteMs = 2,  // Unix ms.
+  kPersist = 3,     // GETEX PERSIST.
 };
 enum class ExpireCondition : std::uint8_t { kAlways = 0, kNx = 1, kXx = 2, kGt = 3, kLt = 4 };
 
@@ -65,6 +65,9 @@ struct DataOp {
   bool idempotent() const;
   friend bool operator==(const DataOp&, const DataOp&) = default;
 };
+
+// An op with its code, arguments and integer; every other field at its default.
+DataOp make_data_op(DataOpCode code, std::vector<std::string> args = {}, std::int64_t integer = 0);
 
 // Wire form: varint code, condition, flags (1 get_old, 2 keep_ttl), expiry kind, zigzag
 // expiry_ms, expire condition, zigzag integer, varint arg count, each arg as varint length +

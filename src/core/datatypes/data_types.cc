@@ -260,8 +260,8 @@ std::vector<NewEntry> reset_offsets(const Slot& slot, const SlotKinds& kinds,
     if (real != 0) {
       char buffer[64];
       const auto written = std::to_chars(buffer, buffer + sizeof(buffer), real);
-      entries.push_back({kinds.offset_float, offset_field(actor, field),
-                         std::string(buffer, written.ptr)});
+      entries.push_back(
+          {kinds.offset_float, offset_field(actor, field), std::string(buffer, written.ptr)});
     }
   }
   return entries;
@@ -334,8 +334,7 @@ SlotValue string_value(const VersionedObject& object, std::uint64_t now_ms) {
   return SlotValue{evaluated.exists, evaluated.text};
 }
 
-SlotValue hash_field(const VersionedObject& object, std::string_view field,
-                     std::uint64_t now_ms) {
+SlotValue hash_field(const VersionedObject& object, std::string_view field, std::uint64_t now_ms) {
   if (type_of(object, now_ms) != ValueType::kHash) return {};
   const auto fields = slots::field_slots(object);
   const auto slot = fields.find(field);

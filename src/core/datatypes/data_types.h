@@ -51,8 +51,7 @@ struct SlotValue {
 // The key's string value, not-existing when the key is not a string (or expired).
 SlotValue string_value(const VersionedObject& object, std::uint64_t now_ms);
 // One hash field, not-existing when absent or the key is not a hash (or expired).
-SlotValue hash_field(const VersionedObject& object, std::string_view field,
-                     std::uint64_t now_ms);
+SlotValue hash_field(const VersionedObject& object, std::string_view field, std::uint64_t now_ms);
 // Every field of a hash with its value, sorted by field; empty unless the key is a hash.
 std::vector<std::pair<std::string, std::string>> hash_fields(const VersionedObject& object,
                                                              std::uint64_t now_ms);

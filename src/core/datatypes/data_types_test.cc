@@ -26,13 +26,6 @@ using version_testing::uniform;
 
 constexpr std::uint64_t kNow = 1'700'000'000'000;
 
-DataOp make_op(DataOpCode code, std::vector<std::string> args = {}, std::int64_t integer = 0) {
-  DataOp op;
-  op.code = code;
-  op.args = std::move(args);
-  op.integer = integer;
-  return op;
-}
 
 class TypedCluster {
  public:
@@ -79,37 +72,37 @@ std::string small_member() {
 DataOp random_op() {
   switch (uniform(0, 13)) {
     case 0: {
-      DataOp op = make_op(DataOpCode::kSet, {"s" + small_member()});
+      DataOp op = make_data_op(DataOpCode::kSet, {"s" + small_member()});
       if (one_in(4)) op.keep_ttl = true;
       return op;
     }
     case 1:
     case 2:
-      return make_op(DataOpCode::kIncrBy, {}, uniform<std::int64_t>(-5, 10));
+      return make_data_op(DataOpCode::kIncrBy, {}, uniform<std::int64_t>(-5, 10));
     case 3:
-      return make_op(DataOpCode::kSetAdd, {small_member(), small_member()});
+      return make_data_op(DataOpCode::kSetAdd, {small_member(), small_member()});
     case 4:
-      return make_op(DataOpCode::kSetRemove, {small_member()});
+      return make_data_op(DataOpCode::kSetRemove, {small_member()});
     case 5:
-      return make_op(DataOpCode::kHashSet, {small_member(), "v" + small_member()});
+      return make_data_op(DataOpCode::kHashSet, {small_member(), "v" + small_member()});
     case 6:
-      return make_op(DataOpCode::kHashDelete, {small_member()});
+      return make_data_op(DataOpCode::kHashDelete, {small_member()});
     case 7:
-      return make_op(DataOpCode::kHashIncrBy, {small_member()}, uniform<std::int64_t>(-3, 6));
+      return make_data_op(DataOpCode::kHashIncrBy, {small_member()}, uniform<std::int64_t>(-3, 6));
     case 8: {
-      DataOp op = make_op(DataOpCode::kExpire);
+      DataOp op = make_data_op(DataOpCode::kExpire);
       op.expiry = ExpiryKind::kAbsoluteMs;
       op.expiry_ms = static_cast<std::int64_t>(kNow) + uniform<std::int64_t>(1, 10'000);
       return op;
     }
     case 9:
-      return make_op(DataOpCode::kPersist);
+      return make_data_op(DataOpCode::kPersist);
     case 10:
-      return make_op(DataOpCode::kDelete);
+      return make_data_op(DataOpCode::kDelete);
     case 11:
-      return make_op(DataOpCode::kIncrByFloat, {"0.5"});
+      return make_data_op(DataOpCode::kIncrByFloat, {"0.5"});
     default:
-      return make_op(DataOpCode::kAppend, {"x"});
+      return make_data_op(DataOpCode::kAppend, {"x"});
   }
 }
 
@@ -163,7 +156,7 @@ RC_GTEST_PROP(DataTypes, ACounterIsTheSumOfEveryIncrementMergedIn, ()) {
   for (int i = 0; i < steps; ++i) {
     if (!one_in(3)) {
       const auto delta = uniform<std::int64_t>(-1000, 1000);
-      const auto applied = cluster.apply(cluster.pick(), make_op(DataOpCode::kIncrBy, {}, delta));
+      const auto applied = cluster.apply(cluster.pick(), make_data_op(DataOpCode::kIncrBy, {}, delta));
       RC_ASSERT(applied.is_ok());
       sum += delta;
     } else {
@@ -177,72 +170,72 @@ RC_GTEST_PROP(DataTypes, ACounterIsTheSumOfEveryIncrementMergedIn, ()) {
 
 TEST(DataTypes, TheIncrementReplyIsWhatTheCoordinatorMerged) {
   TypedCluster cluster(2);
-  ASSERT_EQ(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 5))->result.integer, 5);
-  ASSERT_EQ(cluster.apply(1, make_op(DataOpCode::kIncrBy, {}, 3))->result.integer, 3);
+  ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 5))->result.integer, 5);
+  ASSERT_EQ(cluster.apply(1, make_data_op(DataOpCode::kIncrBy, {}, 3))->result.integer, 3);
   cluster.merge(0, 1);
-  EXPECT_EQ(cluster.apply(1, make_op(DataOpCode::kIncrBy, {}, 1))->result.integer, 9);
+  EXPECT_EQ(cluster.apply(1, make_data_op(DataOpCode::kIncrBy, {}, 1))->result.integer, 9);
 }
 
 // SET on a counter is an observed reset: what it saw is replaced by its value, increments it did
 // not see count on top of it.
 TEST(DataTypes, SetOnACounterIsAnObservedReset) {
   TypedCluster cluster(2);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 10)).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 10)).is_ok());
   cluster.merge(0, 1);
   // Concurrently: replica 1 sets 100, replica 0 increments by 1 twice.
-  ASSERT_TRUE(cluster.apply(1, make_op(DataOpCode::kSet, {"100"})).is_ok());
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 1)).is_ok());
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 1)).is_ok());
+  ASSERT_TRUE(cluster.apply(1, make_data_op(DataOpCode::kSet, {"100"})).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 1)).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 1)).is_ok());
   cluster.merge(0, 1);
   cluster.merge(1, 0);
   EXPECT_EQ(string_value(cluster.replica(0), cluster.now()).text, "102");
   EXPECT_EQ(string_value(cluster.replica(1), cluster.now()).text, "102");
   // Later increments on either side continue from there.
-  EXPECT_EQ(cluster.apply(1, make_op(DataOpCode::kIncrBy, {}, 1))->result.integer, 103);
+  EXPECT_EQ(cluster.apply(1, make_data_op(DataOpCode::kIncrBy, {}, 1))->result.integer, 103);
   // Replica 0 has not seen that increment yet: its reply is what it merged.
-  EXPECT_EQ(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, -3))->result.integer, 99);
+  EXPECT_EQ(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, -3))->result.integer, 99);
   cluster.merge(0, 1);
   EXPECT_EQ(string_value(cluster.replica(1), cluster.now()).text, "100");
 }
 
 TEST(DataTypes, ADeleteConcurrentWithIncrementsKeepsOnlyTheUnseenIncrements) {
   TypedCluster cluster(2);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 10)).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 10)).is_ok());
   cluster.merge(0, 1);
-  ASSERT_TRUE(cluster.apply(1, make_op(DataOpCode::kDelete)).is_ok());
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 2)).is_ok());
+  ASSERT_TRUE(cluster.apply(1, make_data_op(DataOpCode::kDelete)).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 2)).is_ok());
   cluster.merge(0, 1);
   EXPECT_EQ(string_value(cluster.replica(1), cluster.now()).text, "2");
   // Without a concurrent increment the key is gone, and counts from zero again.
   TypedCluster quiet(1);
-  ASSERT_TRUE(quiet.apply(0, make_op(DataOpCode::kIncrBy, {}, 10)).is_ok());
-  ASSERT_TRUE(quiet.apply(0, make_op(DataOpCode::kDelete)).is_ok());
+  ASSERT_TRUE(quiet.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 10)).is_ok());
+  ASSERT_TRUE(quiet.apply(0, make_data_op(DataOpCode::kDelete)).is_ok());
   EXPECT_EQ(type_of(quiet.replica(0), quiet.now()), ValueType::kNone);
-  EXPECT_EQ(quiet.apply(0, make_op(DataOpCode::kIncrBy, {}, 1))->result.integer, 1);
+  EXPECT_EQ(quiet.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 1))->result.integer, 1);
 }
 
 TEST(DataTypes, CounterErrorsAreRedisErrors) {
   TypedCluster cluster(1);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSet, {"abc"})).is_ok());
-  auto applied = cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 1));
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSet, {"abc"})).is_ok());
+  auto applied = cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 1));
   ASSERT_FALSE(applied.is_ok());
   EXPECT_EQ(applied.status().message(), "value is not an integer or out of range");
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSet, {"9223372036854775807"})).is_ok());
-  applied = cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 1));
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSet, {"9223372036854775807"})).is_ok());
+  applied = cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 1));
   ASSERT_FALSE(applied.is_ok());
   EXPECT_EQ(applied.status().message(), "increment or decrement would overflow");
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSetAdd, {"m"})).status().message().starts_with(
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSetAdd, {"m"})).status().message().starts_with(
       "WRONGTYPE"));
 }
 
 TEST(DataTypes, FloatIncrementsFollowRedisFormatting) {
   TypedCluster cluster(1);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSet, {"10.50"})).is_ok());
-  EXPECT_EQ(cluster.apply(0, make_op(DataOpCode::kIncrByFloat, {"0.1"}))->result.bulk, "10.6");
-  EXPECT_EQ(cluster.apply(0, make_op(DataOpCode::kIncrByFloat, {"-5.6"}))->result.bulk, "5");
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSet, {"10.50"})).is_ok());
+  EXPECT_EQ(cluster.apply(0, make_data_op(DataOpCode::kIncrByFloat, {"0.1"}))->result.bulk, "10.6");
+  EXPECT_EQ(cluster.apply(0, make_data_op(DataOpCode::kIncrByFloat, {"-5.6"}))->result.bulk, "5");
   // The value reads as an integer again, so INCR works on it.
-  EXPECT_EQ(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 2))->result.integer, 7);
-  EXPECT_FALSE(cluster.apply(0, make_op(DataOpCode::kIncrByFloat, {"abc"})).is_ok());
+  EXPECT_EQ(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 2))->result.integer, 7);
+  EXPECT_FALSE(cluster.apply(0, make_data_op(DataOpCode::kIncrByFloat, {"abc"})).is_ok());
 }
 
 // The set model: an element is present iff some add of it was not observed by any remove.
@@ -263,12 +256,12 @@ RC_GTEST_PROP(DataTypes, SetsKeepEveryAddNoObservingRemoveRemoved, ()) {
     const int choice = uniform(0, 5);
     if (choice <= 1) {
       const std::string member = small_member();
-      RC_ASSERT(cluster.apply(at, make_op(DataOpCode::kSetAdd, {member})).is_ok());
+      RC_ASSERT(cluster.apply(at, make_data_op(DataOpCode::kSetAdd, {member})).is_ok());
       adds.push_back({member, at, cluster.replica(at)});
     } else if (choice == 2) {
       const std::string member = small_member();
       const VersionVector observed = cluster.replica(at).context();
-      RC_ASSERT(cluster.apply(at, make_op(DataOpCode::kSetRemove, {member})).is_ok());
+      RC_ASSERT(cluster.apply(at, make_data_op(DataOpCode::kSetRemove, {member})).is_ok());
       removes.emplace_back(member, observed);
     } else {
       cluster.random_merge();
@@ -296,10 +289,10 @@ RC_GTEST_PROP(DataTypes, SetsKeepEveryAddNoObservingRemoveRemoved, ()) {
 
 TEST(DataTypes, AnAddWinsOverAConcurrentRemove) {
   TypedCluster cluster(2);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSetAdd, {"x"})).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSetAdd, {"x"})).is_ok());
   cluster.merge(0, 1);
-  ASSERT_EQ(cluster.apply(1, make_op(DataOpCode::kSetRemove, {"x"}))->result.integer, 1);
-  ASSERT_EQ(cluster.apply(0, make_op(DataOpCode::kSetAdd, {"x"}))->result.integer, 0);
+  ASSERT_EQ(cluster.apply(1, make_data_op(DataOpCode::kSetRemove, {"x"}))->result.integer, 1);
+  ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kSetAdd, {"x"}))->result.integer, 0);
   cluster.merge(0, 1);
   cluster.merge(1, 0);
   EXPECT_EQ(set_members(cluster.replica(0), cluster.now()), std::vector<std::string>{"x"});
@@ -308,24 +301,24 @@ TEST(DataTypes, AnAddWinsOverAConcurrentRemove) {
 
 TEST(DataTypes, HashFieldsAreAddWinsAndCountersCount) {
   TypedCluster cluster(2);
-  ASSERT_EQ(cluster.apply(0, make_op(DataOpCode::kHashSet, {"f", "1", "g", "x"}))->result.integer,
+  ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kHashSet, {"f", "1", "g", "x"}))->result.integer,
             2);
   cluster.merge(0, 1);
-  ASSERT_EQ(cluster.apply(1, make_op(DataOpCode::kHashDelete, {"g"}))->result.integer, 1);
-  ASSERT_EQ(cluster.apply(0, make_op(DataOpCode::kHashSet, {"g", "y"}))->result.integer, 0);
-  ASSERT_EQ(cluster.apply(0, make_op(DataOpCode::kHashIncrBy, {"f"}, 5))->result.integer, 6);
-  ASSERT_EQ(cluster.apply(1, make_op(DataOpCode::kHashIncrBy, {"f"}, 2))->result.integer, 3);
+  ASSERT_EQ(cluster.apply(1, make_data_op(DataOpCode::kHashDelete, {"g"}))->result.integer, 1);
+  ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kHashSet, {"g", "y"}))->result.integer, 0);
+  ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kHashIncrBy, {"f"}, 5))->result.integer, 6);
+  ASSERT_EQ(cluster.apply(1, make_data_op(DataOpCode::kHashIncrBy, {"f"}, 2))->result.integer, 3);
   cluster.merge(0, 1);
   const auto fields = hash_fields(cluster.replica(1), cluster.now());
   ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0], (std::pair<std::string, std::string>{"f", "8"}));
   EXPECT_EQ(fields[1], (std::pair<std::string, std::string>{"g", "y"}));
-  EXPECT_FALSE(cluster.apply(1, make_op(DataOpCode::kHashIncrBy, {"g"}, 1)).is_ok());
+  EXPECT_FALSE(cluster.apply(1, make_data_op(DataOpCode::kHashIncrBy, {"g"}, 1)).is_ok());
 }
 
 RC_GTEST_PROP(DataTypes, ExpiryMergesToTheLatestWithPersistOnTop, ()) {
   TypedCluster cluster = TypedCluster::random();
-  RC_ASSERT(cluster.apply(0, make_op(DataOpCode::kSet, {"v"})).is_ok());
+  RC_ASSERT(cluster.apply(0, make_data_op(DataOpCode::kSet, {"v"})).is_ok());
   for (std::size_t i = 1; i < cluster.size(); ++i) cluster.merge(0, i);
   // Concurrent expiry changes, one per replica.
   bool persisted = false;
@@ -333,14 +326,14 @@ RC_GTEST_PROP(DataTypes, ExpiryMergesToTheLatestWithPersistOnTop, ()) {
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     if (one_in(4)) {
       // PERSIST on a key without a TTL changes nothing; give it one first.
-      DataOp expire = make_op(DataOpCode::kExpire);
+      DataOp expire = make_data_op(DataOpCode::kExpire);
       expire.expiry = ExpiryKind::kAbsoluteMs;
       expire.expiry_ms = static_cast<std::int64_t>(kNow) + 1'000'000;
       RC_ASSERT(cluster.apply(i, expire).is_ok());
-      RC_ASSERT(cluster.apply(i, make_op(DataOpCode::kPersist))->changed);
+      RC_ASSERT(cluster.apply(i, make_data_op(DataOpCode::kPersist))->changed);
       persisted = true;
     } else {
-      DataOp expire = make_op(DataOpCode::kExpire);
+      DataOp expire = make_data_op(DataOpCode::kExpire);
       expire.expiry = ExpiryKind::kAbsoluteMs;
       expire.expiry_ms = static_cast<std::int64_t>(kNow) + uniform<std::int64_t>(100'000, 900'000);
       RC_ASSERT(cluster.apply(i, expire).is_ok());
@@ -357,8 +350,8 @@ RC_GTEST_PROP(DataTypes, ExpiryMergesToTheLatestWithPersistOnTop, ()) {
 
 TEST(DataTypes, AnExpiredKeyReadsAsAbsentAndWritesStartFromNothing) {
   TypedCluster cluster(2);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kIncrBy, {}, 5)).is_ok());
-  DataOp expire = make_op(DataOpCode::kExpire);
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 5)).is_ok());
+  DataOp expire = make_data_op(DataOpCode::kExpire);
   expire.expiry = ExpiryKind::kAbsoluteMs;
   expire.expiry_ms = static_cast<std::int64_t>(kNow) + 10'000;
   ASSERT_TRUE(cluster.apply(0, expire).is_ok());
@@ -369,17 +362,17 @@ TEST(DataTypes, AnExpiredKeyReadsAsAbsentAndWritesStartFromNothing) {
   EXPECT_EQ(type_of(object, kNow + 10'000), ValueType::kNone);
   // Merging an older copy back never revives it: the expiry entry is part of the state.
   VersionedObject stale;
-  ASSERT_TRUE(apply_data_op(stale, make_op(DataOpCode::kSet, {"old"}), 999, kNow - 1).is_ok());
+  ASSERT_TRUE(apply_data_op(stale, make_data_op(DataOpCode::kSet, {"old"}), 999, kNow - 1).is_ok());
   VersionedObject merged = VersionedObject::merge(object, cluster.replica(0));
   EXPECT_FALSE(string_value(merged, kNow + 10'000).exists);
   // A write after the expiry starts from an absent key.
-  auto applied = apply_data_op(merged, make_op(DataOpCode::kIncrBy, {}, 1), 100, kNow + 20'000);
+  auto applied = apply_data_op(merged, make_data_op(DataOpCode::kIncrBy, {}, 1), 100, kNow + 20'000);
   ASSERT_TRUE(applied.is_ok());
   EXPECT_EQ(applied->result.integer, 1);
   EXPECT_FALSE(expiry_of(merged).has_value());
   // The clean-up delete leaves a tombstone only.
   VersionedObject expired = cluster.replica(1);
-  auto cleanup = apply_data_op(expired, make_op(DataOpCode::kDeleteIfExpired), 100, kNow + 10'000);
+  auto cleanup = apply_data_op(expired, make_data_op(DataOpCode::kDeleteIfExpired), 100, kNow + 10'000);
   ASSERT_TRUE(cleanup.is_ok() && cleanup->changed);
   EXPECT_TRUE(expired.is_deleted());
   EXPECT_TRUE(VersionedObject::merge(expired, cluster.replica(0)).is_deleted());
@@ -387,16 +380,16 @@ TEST(DataTypes, AnExpiredKeyReadsAsAbsentAndWritesStartFromNothing) {
 
 TEST(DataTypes, SetClearsTheTtlUnlessKeepTtl) {
   TypedCluster cluster(1);
-  DataOp set = make_op(DataOpCode::kSet, {"v"});
+  DataOp set = make_data_op(DataOpCode::kSet, {"v"});
   set.expiry = ExpiryKind::kRelativeMs;
   set.expiry_ms = 5'000;
   ASSERT_TRUE(cluster.apply(0, set).is_ok());
   ASSERT_TRUE(expiry_of(cluster.replica(0)).has_value());
-  DataOp keep = make_op(DataOpCode::kSet, {"w"});
+  DataOp keep = make_data_op(DataOpCode::kSet, {"w"});
   keep.keep_ttl = true;
   ASSERT_TRUE(cluster.apply(0, keep).is_ok());
   ASSERT_TRUE(expiry_of(cluster.replica(0)).has_value());
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSet, {"x"})).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSet, {"x"})).is_ok());
   EXPECT_FALSE(expiry_of(cluster.replica(0)).has_value());
 }
 
@@ -404,9 +397,9 @@ TEST(DataTypes, SetClearsTheTtlUnlessKeepTtl) {
 // stored until a write of the winning type removes it.
 TEST(DataTypes, TypeConflictsResolveToTheNewestWritesType) {
   TypedCluster cluster(2);
-  ASSERT_TRUE(cluster.apply(0, make_op(DataOpCode::kSet, {"string"})).is_ok());
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSet, {"string"})).is_ok());
   VersionedObject set_side;
-  ASSERT_TRUE(apply_data_op(set_side, make_op(DataOpCode::kSetAdd, {"m"}), 555, kNow + 100).is_ok());
+  ASSERT_TRUE(apply_data_op(set_side, make_data_op(DataOpCode::kSetAdd, {"m"}), 555, kNow + 100).is_ok());
   VersionedObject merged = VersionedObject::merge(cluster.replica(0), set_side);
   EXPECT_EQ(type_of(merged, kNow + 200), ValueType::kSet);
   EXPECT_EQ(type_of(VersionedObject::merge(set_side, cluster.replica(0)), kNow + 200),
@@ -414,16 +407,16 @@ TEST(DataTypes, TypeConflictsResolveToTheNewestWritesType) {
   EXPECT_FALSE(string_value(merged, kNow + 200).exists);
   EXPECT_EQ(merged.live_values(), std::vector<std::string>{"string"});  // Still stored.
   // A string write is refused as Redis refuses it; a SET (any type) replaces both.
-  EXPECT_TRUE(apply_data_op(merged, make_op(DataOpCode::kAppend, {"x"}), 100, kNow + 300)
+  EXPECT_TRUE(apply_data_op(merged, make_data_op(DataOpCode::kAppend, {"x"}), 100, kNow + 300)
                   .status()
                   .message()
                   .starts_with("WRONGTYPE"));
-  ASSERT_TRUE(apply_data_op(merged, make_op(DataOpCode::kSetAdd, {"n"}), 100, kNow + 300).is_ok());
+  ASSERT_TRUE(apply_data_op(merged, make_data_op(DataOpCode::kSetAdd, {"n"}), 100, kNow + 300).is_ok());
   EXPECT_TRUE(merged.live_values().empty());  // The set write removed the string it observed.
 }
 
 TEST(DataTypes, OpsRoundTripAndMalformedBytesAreRefused) {
-  DataOp op = make_op(DataOpCode::kHashSet, {"f", std::string("\0v", 2)}, -42);
+  DataOp op = make_data_op(DataOpCode::kHashSet, {"f", std::string("\0v", 2)}, -42);
   op.condition = WriteCondition::kIfAbsent;
   op.expiry = ExpiryKind::kRelativeMs;
   op.expiry_ms = -5;
@@ -463,7 +456,7 @@ TEST(DataTypes, FormatOneObjectsStillDecode) {
 TEST(DataTypes, CollectionsAreBoundedByElementCount) {
   // One write adding past the limit is refused with a message naming it.
   VersionedObject object;
-  DataOp add = make_op(DataOpCode::kSetAdd);
+  DataOp add = make_data_op(DataOpCode::kSetAdd);
   for (std::size_t i = 0; i <= limits::kCollectionElementsMax; ++i) {
     add.args.push_back(std::to_string(i));
   }
