@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: builds ringkv and runs a local four-node cluster (RocksDB, n=3 r=2 w=2) that forms
 # by itself through gossip with two seeds. It writes and reads through the CLI (concurrent siblings
-# and a context that reconciles them) and the Redis protocol, prints the ring ownership per node,
+# and a context that reconciles them) and the Redis protocol (two clients incrementing one counter
+# and adding to one set through different nodes while a node is paused with SIGSTOP: every
+# increment and member is on every node after), prints the ring ownership per node,
 # runs a short benchmark through the partition-aware client, kills one node with SIGKILL and shows
 # writes continuing while fallbacks keep hints for it, restarts it and shows the hints drain
 # (`ringkv status`), has a fifth node join and another leave (their data moves, `status` shows the
@@ -86,6 +88,35 @@ if command -v redis-cli >/dev/null; then
   redis-cli -p "$port" SET session:9 active
   redis-cli -p "$port" GET session:9
   redis-cli -p "$port" GET color
+  step "Redis data types: two clients INCR one counter and SADD to one set through n1 and n2 while n4 is paused (SIGSTOP)"
+  kill -STOP "${pids[4]}"
+  sleep 2.5  # The others stop hearing from n4: its replicas' writes go to the other two.
+  resp_port() { echo $((base_port + 100 + $1 - 1)); }
+  client() {  # client NODE NAME: 150 INCRs and 150 SADDs of NAME-i, one pipeline each
+    for i in $(seq 1 150); do echo "INCR visits"; echo "SADD seen $2-$i"; done |
+      redis-cli -p "$(resp_port "$1")" >"$work/client-$2.out" 2>&1
+  }
+  client 1 alice & a=$!
+  client 2 bob & b=$!
+  wait "$a" "$b"
+  # Replies alternate: INCR's new value, SADD's 1. An error line is an unacknowledged command.
+  counts=$(cat "$work/client-alice.out" "$work/client-bob.out" | awk '
+    NR % 2 == 1 && /^[0-9]+$/ { incr++ } NR % 2 == 0 && /^1$/ { sadd++ }
+    END { printf "%d %d", incr, sadd }')
+  read -r acked_incr acked_sadd <<<"$counts"
+  echo "acknowledged while n4 was paused: $acked_incr of 300 INCRs, $acked_sadd of 300 SADDs"
+  kill -CONT "${pids[4]}"
+  sleep 2  # n4 is heard again; hints for it are handed back.
+  for i in 1 2 3 4; do
+    visits=$(redis-cli -p "$(resp_port "$i")" GET visits)
+    seen=$(redis-cli -p "$(resp_port "$i")" SCARD seen)
+    printf '$ redis-cli -p %s GET visits; SCARD seen  ->  %s %s\n' "$(resp_port "$i")" "$visits" "$seen"
+    if ((visits < acked_incr || seen < acked_sadd)); then
+      echo "n$i lost acknowledged writes: $visits < $acked_incr or $seen < $acked_sadd"; exit 1
+    fi
+  done
+  echo "every node has every acknowledged increment and member (an unacknowledged command may" \
+    "still have been applied, so more is allowed)"
 fi
 
 step "a short benchmark: YCSB workload A (50% reads, 50% updates), 3 s, 8 clients"

@@ -15,213 +15,11 @@ namespace {
 using core::ClientReply;
 using core::ClientRequest;
 
-std::string sibling_error(std::size_t siblings) {
-  return "ERR key has " + std::to_string(siblings) +
-         " siblings; use GETALL key to read them all with their context";
-}
-
-// A single value as GET shows it: the value, nil when absent, an error for siblings or failure.
-void append_value(RespWriter& out, const ClientReply& reply) {
-  if (!reply.status.is_ok()) {
-    out.error(resp_error_text(reply.status));
-  } else if (reply.values.empty()) {
-    out.null();
-  } else if (reply.values.size() == 1) {
-    out.bulk(reply.values.front());
-  } else {
-    out.error(sibling_error(reply.values.size()));
-  }
-}
-
-// The first failed reply, if any: multi-key commands report it instead of a partial answer.
-const ClientReply* first_failure(const std::vector<ClientReply>& replies) {
-  for (const auto& reply : replies) {
-    if (!reply.status.is_ok()) return &reply;
-  }
-  return nullptr;
-}
-
 // A write's reply: OK or the failure.
 RespStep ok_or_error(const std::vector<ClientReply>& replies) {
   assert(replies.size() == 1);
   if (!replies[0].status.is_ok()) return error_step(resp_error_text(replies[0].status));
   return simple_step("OK");
-}
-
-RespCommandPlan plan_get(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  RespCommandPlan plan;
-  plan.keys = {args[1]};
-  plan.first.requests.push_back(make_get(session.bucket, std::move(args[1])));
-  plan.first.then = [protocol = session.protocol](std::vector<ClientReply> replies) {
-    assert(replies.size() == 1);
-    RespWriter out(protocol);
-    append_value(out, replies[0]);
-    return reply_step(std::move(out));
-  };
-  return plan;
-}
-
-struct SetOptions {
-  bool only_if_absent = false;   // NX
-  bool only_if_present = false;  // XX
-  bool return_old = false;       // GET
-};
-
-// Parses SET's options; an error text for expiry options (ringkv keys do not expire) and for
-// anything Redis would call a syntax error.
-Result<SetOptions> parse_set_options(const RespArgs& args) {
-  SetOptions options;
-  for (std::size_t i = 3; i < args.size(); ++i) {
-    const std::string option = lowercase(echoed(args[i]));
-    if (option == "nx") {
-      options.only_if_absent = true;
-    } else if (option == "xx") {
-      options.only_if_present = true;
-    } else if (option == "get") {
-      options.return_old = true;
-    } else if (option == "ex" || option == "px" || option == "exat" || option == "pxat" ||
-               option == "keepttl") {
-      return Status::invalid_argument("ringkv keys do not expire: SET option " + echoed(args[i]) +
-                                      " is not supported");
-    } else {
-      return Status::invalid_argument("syntax error");
-    }
-  }
-  if (options.only_if_absent && options.only_if_present) {
-    return Status::invalid_argument("syntax error");
-  }
-  return options;
-}
-
-// SET with NX, XX or GET: read, decide, then write with the read's context so the write
-// supersedes exactly what was read.
-RespStep set_after_read(std::string bucket, std::string key, std::string value,
-                        SetOptions options, RespProtocol protocol, const ClientReply& read) {
-  if (!read.status.is_ok()) return error_step(resp_error_text(read.status));
-  if (options.return_old && read.values.size() > 1) {
-    return error_step(sibling_error(read.values.size()));
-  }
-  const bool existed = !read.values.empty();
-  RespWriter old_value(protocol);
-  if (options.return_old) append_value(old_value, read);
-  if ((options.only_if_absent && existed) || (options.only_if_present && !existed)) {
-    if (options.return_old) return reply_step(std::move(old_value));
-    RespWriter nil(protocol);
-    nil.null();
-    return reply_step(std::move(nil));
-  }
-  RespStep write;
-  write.requests.push_back(
-      make_put(bucket, std::move(key), std::move(value), read.context, false));
-  write.then = [old_value_reply = old_value.take(),
-                return_old = options.return_old](std::vector<ClientReply> replies) {
-    if (!return_old || !replies[0].status.is_ok()) return ok_or_error(replies);
-    return reply_step(old_value_reply);
-  };
-  return write;
-}
-
-RespCommandPlan plan_set(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  auto options = parse_set_options(args);
-  if (!options.is_ok()) return immediate(error_step(resp_error_text(options.status())));
-  RespCommandPlan plan;
-  plan.keys = {args[1]};
-  plan.writes = true;
-  if (!options->only_if_absent && !options->only_if_present && !options->return_old) {
-    plan.first.requests.push_back(
-        make_put(session.bucket, std::move(args[1]), std::move(args[2]), "", true));
-    plan.first.then = [](std::vector<ClientReply> replies) { return ok_or_error(replies); };
-    plan.ordered_write = true;
-    return plan;
-  }
-  plan.first.requests.push_back(make_get(session.bucket, args[1]));
-  plan.first.then = [bucket = session.bucket, key = std::move(args[1]),
-                     value = std::move(args[2]), set_options = *options,
-                     protocol = session.protocol](std::vector<ClientReply> replies) mutable {
-    assert(replies.size() == 1);
-    return set_after_read(std::move(bucket), std::move(key), std::move(value), set_options,
-                          protocol, replies[0]);
-  };
-  return plan;
-}
-
-// DEL: read every key, then delete those that exist with the context of that read.
-RespStep delete_existing(const std::string& bucket, std::vector<std::string> keys,
-                         std::vector<ClientReply> reads) {
-  assert(keys.size() == reads.size());
-  if (const ClientReply* failed = first_failure(reads)) {
-    return error_step(resp_error_text(failed->status));
-  }
-  RespStep deletes;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (reads[i].values.empty()) continue;
-    deletes.requests.push_back(
-        make_delete(bucket, std::move(keys[i]), std::move(reads[i].context)));
-  }
-  const auto existed = static_cast<std::int64_t>(deletes.requests.size());
-  if (existed == 0) return integer_step(0);
-  deletes.then = [existed](std::vector<ClientReply> replies) {
-    if (const ClientReply* failed = first_failure(replies)) {
-      return error_step(resp_error_text(failed->status));
-    }
-    return integer_step(existed);
-  };
-  return deletes;
-}
-
-RespCommandPlan plan_del(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  // DEL k k deletes one key: count each distinct key once, as Redis does.
-  std::vector<std::string> keys;
-  std::unordered_set<std::string_view> seen;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    if (seen.insert(args[i]).second) keys.push_back(args[i]);
-  }
-  RespCommandPlan plan;
-  plan.keys = keys;
-  plan.writes = true;
-  for (const auto& key : keys) plan.first.requests.push_back(make_get(session.bucket, key));
-  plan.first.then = [bucket = session.bucket,
-                     keys = std::move(keys)](std::vector<ClientReply> replies) mutable {
-    return delete_existing(bucket, std::move(keys), std::move(replies));
-  };
-  return plan;
-}
-
-// EXISTS and MGET read every key named (repeats included, as Redis counts them).
-RespCommandPlan plan_reads(RespArgs& args, const RespSession& session) {
-  RespCommandPlan plan;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    plan.keys.push_back(args[i]);
-    plan.first.requests.push_back(make_get(session.bucket, std::move(args[i])));
-  }
-  return plan;
-}
-
-RespCommandPlan plan_exists(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  RespCommandPlan plan = plan_reads(args, session);
-  plan.first.then = [](std::vector<ClientReply> replies) {
-    if (const ClientReply* failed = first_failure(replies)) {
-      return error_step(resp_error_text(failed->status));
-    }
-    std::int64_t existing = 0;
-    for (const auto& reply : replies) existing += reply.values.empty() ? 0 : 1;
-    return integer_step(existing);
-  };
-  return plan;
-}
-
-RespCommandPlan plan_mget(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  RespCommandPlan plan = plan_reads(args, session);
-  plan.first.then = [protocol = session.protocol](std::vector<ClientReply> replies) {
-    if (const ClientReply* failed = first_failure(replies)) {
-      return error_step(resp_error_text(failed->status));
-    }
-    RespWriter out(protocol);
-    out.array(replies.size());
-    for (const auto& reply : replies) append_value(out, reply);
-    return reply_step(std::move(out));
-  };
-  return plan;
 }
 
 RespCommandPlan plan_getall(RespArgs& args, RespSession& session, const RespServerInfo&) {
@@ -283,25 +81,6 @@ constexpr std::uint32_t kControl = kRespNoscript | kRespLoading | kRespStale | k
 // 7.0), ringkv's own commands described the same way.
 constexpr RespCommandSpec kCommands[] = {
     // Keys and values.
-    {.name = "get", .arity = 2, .flags = kRespReadonly | kRespFast, .keys = {1, 1, 1},
-     .categories = "@string", .group = "string", .summary = "Get the value of a key",
-     .since = "1.0.0", .syntax = "key", .plan = plan_get},
-    {.name = "set", .arity = -3, .flags = kRespWrite | kRespDenyOom, .keys = {1, 1, 1},
-     .categories = "@string", .group = "string",
-     .summary = "Set the string value of a key (NX, XX and GET read first; no expiry)",
-     .since = "1.0.0", .syntax = "key value [NX | XX] [GET]", .plan = plan_set},
-    {.name = "del", .arity = -2, .flags = kRespWrite, .keys = {1, -1, 1},
-     .categories = "@keyspace", .group = "generic", .summary = "Delete a key",
-     .since = "1.0.0", .complexity = "O(N) where N is the number of keys that will be removed",
-     .syntax = "key ...", .plan = plan_del},
-    {.name = "exists", .arity = -2, .flags = kRespReadonly | kRespFast, .keys = {1, -1, 1},
-     .categories = "@keyspace", .group = "generic", .summary = "Determine if a key exists",
-     .since = "1.0.0", .complexity = "O(N) where N is the number of keys to check",
-     .syntax = "key ...", .plan = plan_exists},
-    {.name = "mget", .arity = -2, .flags = kRespReadonly | kRespFast, .keys = {1, -1, 1},
-     .categories = "@string", .group = "string", .summary = "Get the values of all the given keys",
-     .since = "1.0.0", .complexity = "O(N) where N is the number of keys to retrieve",
-     .syntax = "key ...", .plan = plan_mget},
     {.name = "getall", .arity = 2, .flags = kRespReadonly | kRespFast, .keys = {1, 1, 1},
      .categories = "@string", .group = "generic",
      .summary = "ringkv: the context (base64) and every sibling value of a key",
@@ -424,11 +203,18 @@ bool resp_arity_ok(const RespCommandSpec& spec, std::size_t args) {
 }
 
 std::span<const RespCommandSpec> resp_command_table() {
-  return kCommands;
+  // The data commands (resp_data_commands.cc) first, then the rest, as one table.
+  static const std::vector<RespCommandSpec> table = [] {
+    const auto data = resp_data_command_table();
+    std::vector<RespCommandSpec> all(data.begin(), data.end());
+    all.insert(all.end(), std::begin(kCommands), std::end(kCommands));
+    return all;
+  }();
+  return table;
 }
 
 const RespCommandSpec* find_resp_command(std::string_view name) {
-  for (const auto& command : kCommands) {
+  for (const auto& command : resp_command_table()) {
     if (equals_ignore_case(name, command.name)) return &command;
   }
   return nullptr;
@@ -440,6 +226,8 @@ std::string resp_error_text(const Status& status) {
     case StatusCode::kTooLarge:
       return "TOOLARGE " + status.message();
     case StatusCode::kInvalidArgument:
+      // Redis's own error codes pass through (WRONGTYPE ...).
+      if (status.message().starts_with("WRONGTYPE ")) return status.message();
       return "ERR " + status.message();
     default:
       return "ERR " + status.to_string();
@@ -447,7 +235,7 @@ std::string resp_error_text(const Status& status) {
 }
 
 std::size_t resp_command_count() {
-  return std::size(kCommands);
+  return resp_command_table().size();
 }
 
 RespCommandPlan plan_resp_command_now(RespArgs args, RespSession& session,

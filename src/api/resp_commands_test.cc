@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "api/base64.h"
 #include "api/resp_command_syntax.h"
 #include "api/resp_planner.h"
 #include "api/resp_stats.h"
+#include "core/datatypes/data_op.h"
+#include "core/datatypes/data_types.h"
 
 namespace ringkv::api {
 namespace {
@@ -17,9 +21,10 @@ using core::ClientOp;
 using core::ClientReply;
 using core::ClientRequest;
 
-// A one-node store with the version semantics the commands rely on: a context names the version
-// it read; a write with the current context (or supersede_known) replaces every value, any other
-// write adds a sibling.
+// A one-node store with the core's version semantics (a real VersionedObject per key, data-type
+// updates applied by apply_data_op) and readable contexts: a context names the version it read;
+// a write with the current context (or supersede_known) replaces every value, any other write
+// adds a sibling.
 class FakeStore {
  public:
   ClientReply apply(const ClientRequest& request) {
@@ -31,34 +36,72 @@ class FakeStore {
     }
     Entry& entry = entries_[request.bucket + "/" + request.key];
     const std::string current = "ctx:" + std::to_string(entry.version);
+    now_ms += 1;
     if (request.op == ClientOp::kGet) {
-      reply.values = entry.values;
+      reply.values = live(entry.object);
       reply.context = current;
+      if (request.with_object) {
+        reply.now_ms = now_ms;
+        if (!entry.object.is_deleted()) reply.object = entry.object.encode();
+      }
+      return reply;
+    }
+    if (request.op == ClientOp::kUpdate) {
+      auto op = core::decode_data_op(request.value);
+      if (!op.is_ok()) {
+        reply.status = op.status();
+        return reply;
+      }
+      auto applied = core::apply_data_op(entry.object, *op, kActor, now_ms);
+      if (!applied.is_ok()) {
+        reply.status = applied.status();
+        return reply;
+      }
+      if (applied->changed) ++entry.version;
+      reply.result = core::encode_op_result(applied->result);
       return reply;
     }
     const bool supersedes = request.supersede_known || request.context == current;
-    if (supersedes) entry.values.clear();
-    if (request.op == ClientOp::kPut) entry.values.push_back(request.value);
+    const core::VersionVector read = supersedes ? entry.object.context() : core::VersionVector();
+    entry.object.update(read, kActor, now_ms,
+                        request.op == ClientOp::kPut ? std::optional<std::string>(request.value)
+                                                     : std::nullopt);
     ++entry.version;
     return reply;
   }
 
+  // Concurrent values written through different coordinators (actors), later values newer.
   void put_siblings(const std::string& key, std::vector<std::string> values) {
-    entries_["default/" + key].values = std::move(values);
+    Entry& entry = entries_["default/" + key];
+    core::ActorId actor = 100;
+    for (auto& value : values) entry.object.update({}, actor++, now_ms += 1, std::move(value));
   }
-  const std::vector<std::string>& values(const std::string& key,
-                                         const std::string& bucket = "default") {
-    return entries_[bucket + "/" + key].values;
+  std::vector<std::string> values(const std::string& key, const std::string& bucket = "default") {
+    return live(entries_[bucket + "/" + key].object);
   }
 
   std::vector<ClientRequest> requests;
   std::map<std::string, Status> failures;
+  std::uint64_t now_ms = 1'700'000'000'000;
 
  private:
+  static constexpr core::ActorId kActor = 1;
   struct Entry {
-    std::vector<std::string> values;
+    core::VersionedObject object;
     int version = 0;
   };
+  // What the node returns as a get's values (Node::read_reply).
+  std::vector<std::string> live(const core::VersionedObject& object) const {
+    const auto plain = std::all_of(object.siblings().begin(), object.siblings().end(),
+                                   [](const core::Sibling& s) {
+                                     return s.kind == core::EntryKind::kValue ||
+                                            s.kind == core::EntryKind::kTombstone;
+                                   });
+    if (plain) return object.live_values();
+    auto value = core::string_value(object, now_ms);
+    if (!value.exists) return {};
+    return {value.text};
+  }
   std::map<std::string, Entry> entries_;
 };
 
@@ -133,42 +176,44 @@ TEST(RespCommands, SetSupersedesWhatIsKnownAndGetReadsIt) {
   EXPECT_EQ(reply(store, {"GET", "k"}), "$-1\r\n");
   EXPECT_EQ(reply(store, {"SET", "k", "v1"}), "+OK\r\n");
   const ClientRequest& put = store.requests.back();
-  EXPECT_EQ(put.op, ClientOp::kPut);
+  EXPECT_EQ(put.op, ClientOp::kUpdate);
   EXPECT_EQ(put.key, "k");
-  EXPECT_EQ(put.value, "v1");
-  EXPECT_TRUE(put.context.empty());
-  EXPECT_TRUE(put.supersede_known);
+  EXPECT_EQ(core::decode_data_op(put.value)->args, std::vector<std::string>{"v1"});
   EXPECT_EQ(reply(store, {"SET", "k", "v2"}), "+OK\r\n");
   EXPECT_EQ(reply(store, {"get", "k"}), "$2\r\nv2\r\n");
+  EXPECT_EQ(store.values("k"), std::vector<std::string>{"v2"});
 }
 
-TEST(RespCommands, GetOfAKeyWithSiblingsPointsToGetall) {
+// Redis clients cannot handle siblings: GET answers the newest and GETALL shows them all.
+TEST(RespCommands, GetOfAKeyWithSiblingsReadsTheNewest) {
   FakeStore store;
   store.put_siblings("k", {"a", "b"});
-  EXPECT_EQ(reply(store, {"GET", "k"}),
-            "-ERR key has 2 siblings; use GETALL key to read them all with their context\r\n");
+  EXPECT_EQ(reply(store, {"GET", "k"}), "$1\r\nb\r\n");
+  EXPECT_EQ(reply(store, {"MGET", "k", "missing"}), "*2\r\n$1\r\nb\r\n$-1\r\n");
+  EXPECT_EQ(store.values("k"), (std::vector<std::string>{"a", "b"}));  // Both stay stored.
 }
 
-TEST(RespCommands, ExpiryOptionsAreRefusedAndNothingIsWritten) {
+TEST(RespCommands, SetOptionsAreCheckedBeforeAnyRequest) {
   FakeStore store;
-  EXPECT_EQ(reply(store, {"SET", "k", "v", "EX", "10"}),
-            "-ERR ringkv keys do not expire: SET option EX is not supported\r\n");
-  EXPECT_EQ(reply(store, {"SET", "k", "v", "keepttl"}),
-            "-ERR ringkv keys do not expire: SET option keepttl is not supported\r\n");
   EXPECT_EQ(reply(store, {"SET", "k", "v", "NX", "XX"}), "-ERR syntax error\r\n");
   EXPECT_EQ(reply(store, {"SET", "k", "v", "BOGUS"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(reply(store, {"SET", "k", "v", "EX"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(reply(store, {"SET", "k", "v", "EX", "0"}),
+            "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(reply(store, {"SET", "k", "v", "PX", "x"}),
+            "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(reply(store, {"SET", "k", "v", "EX", "1", "KEEPTTL"}), "-ERR syntax error\r\n");
   EXPECT_TRUE(store.requests.empty());
 }
 
-TEST(RespCommands, SetNxAndXxDecideOnARead) {
+TEST(RespCommands, SetNxAndXxDecideOnTheCoordinatorsReplica) {
   FakeStore store;
   EXPECT_EQ(reply(store, {"SET", "k", "v1", "XX"}), "$-1\r\n");
   EXPECT_TRUE(store.values("k").empty());
   EXPECT_EQ(reply(store, {"SET", "k", "v1", "NX"}), "+OK\r\n");
-  // The write carries the read's context instead of superseding blindly.
-  EXPECT_EQ(store.requests.back().context, "ctx:0");
-  EXPECT_FALSE(store.requests.back().supersede_known);
   EXPECT_EQ(reply(store, {"SET", "k", "v2", "nx"}), "$-1\r\n");
+  EXPECT_EQ(reply(store, {"SETNX", "k", "v2"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"SETNX", "other", "v2"}), ":1\r\n");
   EXPECT_EQ(reply(store, {"SET", "k", "v3", "XX"}), "+OK\r\n");
   EXPECT_EQ(store.values("k"), std::vector<std::string>{"v3"});
 }
@@ -178,28 +223,24 @@ TEST(RespCommands, SetGetReturnsTheOldValue) {
   EXPECT_EQ(reply(store, {"SET", "k", "v1", "GET"}), "$-1\r\n");
   EXPECT_EQ(reply(store, {"SET", "k", "v2", "GET"}), "$2\r\nv1\r\n");
   EXPECT_EQ(reply(store, {"SET", "k", "v3", "NX", "GET"}), "$2\r\nv2\r\n");
-  EXPECT_EQ(store.values("k"), std::vector<std::string>{"v2"});
-  store.put_siblings("k", {"a", "b"});
-  EXPECT_EQ(reply(store, {"SET", "k", "v4", "GET"}).rfind("-ERR key has 2 siblings", 0), 0u);
-  EXPECT_EQ(store.values("k"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(reply(store, {"GETSET", "k", "v4"}), "$2\r\nv2\r\n");
+  EXPECT_EQ(store.values("k"), std::vector<std::string>{"v4"});
+  EXPECT_EQ(reply(store, {"SADD", "s", "m"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"SET", "s", "v", "GET"}),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
 }
 
-TEST(RespCommands, DelCountsExistingKeysAndDeletesWithTheReadContext) {
+TEST(RespCommands, DelCountsExistingKeysOnce) {
   FakeStore store;
   ASSERT_EQ(reply(store, {"SET", "a", "1"}), "+OK\r\n");
   store.put_siblings("b", {"x", "y"});
   store.requests.clear();
   EXPECT_EQ(reply(store, {"DEL", "a", "b", "missing", "a"}), ":2\r\n");
-  // Three distinct reads, then deletes only for the two keys that exist, with their contexts.
-  ASSERT_EQ(store.requests.size(), 5u);
-  EXPECT_EQ(store.requests[3].op, ClientOp::kDelete);
-  EXPECT_EQ(store.requests[3].key, "a");
-  EXPECT_EQ(store.requests[3].context, "ctx:1");
-  EXPECT_FALSE(store.requests[3].supersede_known);
-  EXPECT_EQ(store.requests[4].key, "b");
+  ASSERT_EQ(store.requests.size(), 3u);  // One delete per distinct key.
+  EXPECT_EQ(store.requests[0].op, ClientOp::kUpdate);
   EXPECT_TRUE(store.values("a").empty());
   EXPECT_TRUE(store.values("b").empty());
-  EXPECT_EQ(reply(store, {"DEL", "a"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"UNLINK", "a"}), ":0\r\n");
 }
 
 TEST(RespCommands, ExistsCountsRepeatsAsRedisDoes) {
@@ -212,10 +253,109 @@ TEST(RespCommands, ExistsCountsRepeatsAsRedisDoes) {
 TEST(RespCommands, MgetAnswersEveryKeyInOrder) {
   FakeStore store;
   ASSERT_EQ(reply(store, {"SET", "a", "1"}), "+OK\r\n");
-  store.put_siblings("s", {"x", "y"});
-  EXPECT_EQ(reply(store, {"MGET", "a", "missing", "s"}),
-            "*3\r\n$1\r\n1\r\n$-1\r\n-ERR key has 2 siblings; use GETALL key to read them all "
-            "with their context\r\n");
+  ASSERT_EQ(reply(store, {"HSET", "h", "f", "v"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"MGET", "a", "missing", "h"}),
+            "*3\r\n$1\r\n1\r\n$-1\r\n$-1\r\n");
+  EXPECT_EQ(reply(store, {"MSET", "a", "2", "b", "3"}), "+OK\r\n");
+  EXPECT_EQ(reply(store, {"MGET", "a", "b"}), "*2\r\n$1\r\n2\r\n$1\r\n3\r\n");
+  EXPECT_EQ(reply(store, {"MSET", "a"}), "-ERR wrong number of arguments for 'mset' command\r\n");
+  EXPECT_EQ(reply(store, {"MSETNX", "a", "9", "c", "9"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"MSETNX", "c", "9", "d", "9"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"GET", "d"}), "$1\r\n9\r\n");
+}
+
+TEST(RespCommands, CountersCountAndRefuseWhatRedisRefuses) {
+  FakeStore store;
+  EXPECT_EQ(reply(store, {"INCR", "c"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"INCRBY", "c", "41"}), ":42\r\n");
+  EXPECT_EQ(reply(store, {"DECR", "c"}), ":41\r\n");
+  EXPECT_EQ(reply(store, {"DECRBY", "c", "40"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"GET", "c"}), "$1\r\n1\r\n");
+  EXPECT_EQ(reply(store, {"INCRBY", "c", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(reply(store, {"DECRBY", "c", "-9223372036854775808"}),
+            "-ERR decrement would overflow\r\n");
+  EXPECT_EQ(reply(store, {"INCRBYFLOAT", "c", "0.5"}), "$3\r\n1.5\r\n");
+  EXPECT_EQ(reply(store, {"INCRBYFLOAT", "c", "nope"}), "-ERR value is not a valid float\r\n");
+  EXPECT_EQ(reply(store, {"INCR", "c"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(reply(store, {"SET", "c", "10"}), "+OK\r\n");
+  EXPECT_EQ(reply(store, {"INCR", "c"}), ":11\r\n");
+  EXPECT_EQ(reply(store, {"APPEND", "c", "0"}), ":3\r\n");
+  EXPECT_EQ(reply(store, {"STRLEN", "c"}), ":3\r\n");
+  EXPECT_EQ(reply(store, {"GETDEL", "c"}), "$3\r\n110\r\n");
+  EXPECT_EQ(reply(store, {"GET", "c"}), "$-1\r\n");
+}
+
+TEST(RespCommands, SetsAnswerInBothProtocols) {
+  Connection c;
+  EXPECT_EQ(c({"SADD", "s", "b", "a", "b"}), ":2\r\n");
+  EXPECT_EQ(c({"SADD", "s", "a", "c"}), ":1\r\n");
+  EXPECT_EQ(c({"SMEMBERS", "s"}), "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(c({"SISMEMBER", "s", "a"}), ":1\r\n");
+  EXPECT_EQ(c({"SMISMEMBER", "s", "a", "z"}), "*2\r\n:1\r\n:0\r\n");
+  EXPECT_EQ(c({"SREM", "s", "a", "z"}), ":1\r\n");
+  EXPECT_EQ(c({"SCARD", "s"}), ":2\r\n");
+  EXPECT_EQ(c({"TYPE", "s"}), "+set\r\n");
+  EXPECT_EQ(c({"GET", "s"}), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  ASSERT_EQ(c({"HELLO", "3"}).substr(0, 1), "%");
+  EXPECT_EQ(c({"SMEMBERS", "s"}), "~2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(c({"SMEMBERS", "missing"}), "~0\r\n");
+}
+
+TEST(RespCommands, HashesAnswerInBothProtocols) {
+  Connection c;
+  EXPECT_EQ(c({"HSET", "h", "f", "1", "g", "x"}), ":2\r\n");
+  EXPECT_EQ(c({"HSET", "h", "f"}), "-ERR wrong number of arguments for 'hset' command\r\n");
+  EXPECT_EQ(c({"HINCRBY", "h", "f", "4"}), ":5\r\n");
+  EXPECT_EQ(c({"HINCRBY", "h", "g", "4"}), "-ERR hash value is not an integer\r\n");
+  EXPECT_EQ(c({"HINCRBYFLOAT", "h", "n", "1.5"}), "$3\r\n1.5\r\n");
+  EXPECT_EQ(c({"HSETNX", "h", "f", "9"}), ":0\r\n");
+  EXPECT_EQ(c({"HGET", "h", "f"}), "$1\r\n5\r\n");
+  EXPECT_EQ(c({"HMGET", "h", "g", "zz"}), "*2\r\n$1\r\nx\r\n$-1\r\n");
+  EXPECT_EQ(c({"HLEN", "h"}), ":3\r\n");
+  EXPECT_EQ(c({"HEXISTS", "h", "n"}), ":1\r\n");
+  EXPECT_EQ(c({"HSTRLEN", "h", "n"}), ":3\r\n");
+  EXPECT_EQ(c({"HKEYS", "h"}), "*3\r\n$1\r\nf\r\n$1\r\ng\r\n$1\r\nn\r\n");
+  EXPECT_EQ(c({"HDEL", "h", "n", "zz"}), ":1\r\n");
+  EXPECT_EQ(c({"HGETALL", "h"}), "*4\r\n$1\r\nf\r\n$1\r\n5\r\n$1\r\ng\r\n$1\r\nx\r\n");
+  EXPECT_EQ(c({"HMSET", "h", "g", "y"}), "+OK\r\n");
+  ASSERT_EQ(c({"HELLO", "3"}).substr(0, 1), "%");
+  EXPECT_EQ(c({"HGETALL", "h"}), "%2\r\n$1\r\nf\r\n$1\r\n5\r\n$1\r\ng\r\n$1\r\ny\r\n");
+  EXPECT_EQ(c({"HGET", "h", "zz"}), "_\r\n");
+  EXPECT_EQ(c({"INCR", "h"}), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+}
+
+TEST(RespCommands, ExpiryCommandsFollowRedis) {
+  FakeStore store;
+  EXPECT_EQ(reply(store, {"TTL", "k"}), ":-2\r\n");
+  EXPECT_EQ(reply(store, {"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(reply(store, {"TTL", "k"}), ":-1\r\n");
+  EXPECT_EQ(reply(store, {"EXPIRE", "k", "100"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"TTL", "k"}), ":100\r\n");
+  EXPECT_EQ(reply(store, {"EXPIRE", "k", "50", "GT"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"EXPIRE", "k", "50", "LT"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"EXPIRE", "k", "50", "NX", "XX"}),
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+  EXPECT_EQ(reply(store, {"PERSIST", "k"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"PERSIST", "k"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"SET", "k", "v", "PX", "10000"}), "+OK\r\n");
+  const std::string pttl = reply(store, {"PTTL", "k"});
+  EXPECT_TRUE(pttl == ":9999\r\n" || pttl == ":10000\r\n") << pttl;
+  EXPECT_EQ(reply(store, {"SET", "k", "w", "KEEPTTL"}), "+OK\r\n");
+  EXPECT_EQ(reply(store, {"TTL", "k"}), ":10\r\n");
+  EXPECT_EQ(reply(store, {"GETEX", "k", "PERSIST"}), "$1\r\nw\r\n");
+  EXPECT_EQ(reply(store, {"TTL", "k"}), ":-1\r\n");
+  EXPECT_EQ(reply(store, {"SETEX", "t", "5", "v"}), "+OK\r\n");
+  EXPECT_EQ(reply(store, {"TTL", "t"}), ":5\r\n");
+  EXPECT_EQ(reply(store, {"PSETEX", "t", "0", "v"}),
+            "-ERR invalid expire time in 'psetex' command\r\n");
+  // Past the expiry the key is gone.
+  store.now_ms += 6'000;
+  EXPECT_EQ(reply(store, {"GET", "t"}), "$-1\r\n");
+  EXPECT_EQ(reply(store, {"EXISTS", "t"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"TTL", "t"}), ":-2\r\n");
+  // EXPIREAT in the past deletes.
+  EXPECT_EQ(reply(store, {"EXPIREAT", "k", "1"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"EXISTS", "k"}), ":0\r\n");
 }
 
 TEST(RespCommands, GetallSetctxAndDelctxExposeSiblingsAndContexts) {
@@ -257,6 +397,8 @@ TEST(RespCommands, CoreErrorsKeepTheirMessage) {
   EXPECT_EQ(reply(store, {"SET", "big", "vvvvv"}),
             "-TOOLARGE value is 5 bytes, limit value_max_bytes is 4\r\n");
   EXPECT_EQ(reply(store, {"GET", "bad"}), "-ERR key must not be empty\r\n");
+  EXPECT_EQ(reply(store, {"INCR", "big"}),
+            "-TOOLARGE value is 5 bytes, limit value_max_bytes is 4\r\n");
   EXPECT_EQ(reply(store, {"GET", "slow"}).rfind("-ERR ", 0), 0u);
   EXPECT_NE(reply(store, {"MGET", "a", "slow"}).find("2 of 3 replicas did not answer"),
             std::string::npos);
@@ -447,8 +589,7 @@ TEST(RespTransactions, ExecRunsEachCommandAfterThePreviousFinished) {
   RespCommandPlan exec = plan_resp_command({"EXEC"}, session, {});
   EXPECT_EQ(exec.keys, (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(exec.writes);
-  // One command's requests per step: the put, then both reads of MGET, then DEL's reads and
-  // its delete.
+  // One command's requests per step: the put, then both reads of MGET, then DEL's two deletes.
   std::vector<std::size_t> step_sizes;
   RespStep step = std::move(exec.first);
   while (!step.finished()) {
@@ -457,7 +598,7 @@ TEST(RespTransactions, ExecRunsEachCommandAfterThePreviousFinished) {
     for (const auto& request : step.requests) replies.push_back(store.apply(request));
     step = step.then(std::move(replies));
   }
-  EXPECT_EQ(step_sizes, (std::vector<std::size_t>{1, 2, 2, 1}));
+  EXPECT_EQ(step_sizes, (std::vector<std::size_t>{1, 2, 2}));
   EXPECT_EQ(step.reply, "*3\r\n+OK\r\n*2\r\n$1\r\n1\r\n$-1\r\n:1\r\n");
 }
 
@@ -483,11 +624,11 @@ TEST(RespTransactions, ErrorsAtExecTakeTheirPlaceInTheArray) {
   c({"SET", "a", "1", "BOGUS"});
   c({"SET", "b", "2"});
   c({"GET", "slow"});
-  c({"SET", "k", "v", "EX", "10"});
+  c({"SET", "k", "v", "EX", "0"});
   const std::string exec = c({"EXEC"});
   EXPECT_EQ(exec.rfind("*4\r\n-ERR syntax error\r\n+OK\r\n-ERR ", 0), 0u) << exec;
   EXPECT_NE(exec.find("1 of 2 replicas answered"), std::string::npos);
-  EXPECT_NE(exec.find("-ERR ringkv keys do not expire"), std::string::npos);
+  EXPECT_NE(exec.find("-ERR invalid expire time in 'set' command"), std::string::npos);
   // Not undone: the commands before and after a failed one took effect.
   EXPECT_EQ(c.store.values("b"), std::vector<std::string>{"2"});
 }

@@ -198,6 +198,8 @@ RespCommandPlan plan_unwatch(RespArgs& args, RespSession& session, const RespSer
 // Queues a command inside MULTI (or refuses it, aborting the transaction).
 RespCommandPlan queue_resp_command(RespArgs args, const RespCommandSpec* spec,
                                    RespSession& session);
+// resp_data_commands.cc: strings, counters, keys, expiry, sets and hashes (their table entries).
+std::span<const RespCommandSpec> resp_data_command_table();
 // resp_server_commands.cc
 RespCommandPlan plan_info(RespArgs& args, RespSession& session, const RespServerInfo& info);
 RespCommandPlan plan_time(RespArgs& args, RespSession& session, const RespServerInfo& info);

@@ -2,6 +2,8 @@
 // random delays (so replies complete out of order, as a cluster's would).
 #include "runtime/resp_server.h"
 
+#include "core/datatypes/data_op.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -60,9 +62,10 @@ class FakeSink : public RequestSink {
 
  private:
   struct Entry {
-    std::vector<std::string> values;
+    core::VersionedObject object;
     int version = 0;
   };
+  std::uint64_t now_ms_ = 1'700'000'000'000;
 
   // Like a node, the sink applies requests in the order it takes them; only the replies come
   // back in any order.
@@ -86,21 +89,46 @@ class FakeSink : public RequestSink {
   core::ClientReply apply(const core::ClientRequest& request) {
     core::ClientReply reply;
     reply.request_id = request.request_id;
-    if (request.op == core::ClientOp::kPut && request.value.size() > value_max_bytes_) {
+    std::size_t value_bytes = request.op == core::ClientOp::kPut ? request.value.size() : 0;
+    auto op = core::decode_data_op(request.value);
+    if (request.op == core::ClientOp::kUpdate) {
+      if (!op.is_ok()) {
+        reply.status = op.status();
+        return reply;
+      }
+      for (const auto& arg : op->args) value_bytes = std::max(value_bytes, arg.size());
+    }
+    if (value_bytes > value_max_bytes_) {
       reply.status =
-          Status::too_large("value is " + std::to_string(request.value.size()) +
+          Status::too_large("value is " + std::to_string(value_bytes) +
                             " bytes, limit value_max_bytes is " + std::to_string(value_max_bytes_));
       return reply;
     }
     Entry& entry = entries_[request.bucket + "/" + request.key];
     const std::string current = std::to_string(entry.version);
+    now_ms_ += 1;
     if (request.op == core::ClientOp::kGet) {
-      reply.values = entry.values;
+      reply.values = entry.object.live_values();
       reply.context = current;
+      reply.now_ms = now_ms_;
+      if (request.with_object && !entry.object.is_deleted()) reply.object = entry.object.encode();
       return reply;
     }
-    if (request.supersede_known || request.context == current) entry.values.clear();
-    if (request.op == core::ClientOp::kPut) entry.values.push_back(request.value);
+    if (request.op == core::ClientOp::kUpdate) {
+      auto applied = core::apply_data_op(entry.object, *op, 1, now_ms_);
+      if (!applied.is_ok()) {
+        reply.status = applied.status();
+        return reply;
+      }
+      reply.result = core::encode_op_result(applied->result);
+      ++entry.version;
+      return reply;
+    }
+    const bool supersedes = request.supersede_known || request.context == current;
+    entry.object.update(supersedes ? entry.object.context() : core::VersionVector(), 1, now_ms_,
+                        request.op == core::ClientOp::kPut
+                            ? std::optional<std::string>(request.value)
+                            : std::nullopt);
     ++entry.version;
     return reply;
   }
