@@ -25,20 +25,6 @@ ValueType type_of_kind(EntryKind kind) {
   }
 }
 
-bool is_live_kind(EntryKind kind) {
-  switch (kind) {
-    case EntryKind::kValue:
-    case EntryKind::kCounter:
-    case EntryKind::kCounterFloat:
-    case EntryKind::kFieldValue:
-    case EntryKind::kFieldCounter:
-    case EntryKind::kFieldCounterFloat:
-    case EntryKind::kMember:
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool newer(const Sibling& a, const Sibling& b) {
   return std::tie(a.timestamp_ms, a.logical, a.dot) > std::tie(b.timestamp_ms, b.logical, b.dot);
@@ -321,7 +307,7 @@ bool is_expired(const VersionedObject& object, std::uint64_t now_ms) {
 ValueType type_of(const VersionedObject& object, std::uint64_t now_ms) {
   const Sibling* newest = nullptr;
   for (const Sibling& entry : object.siblings()) {
-    if (!slots::is_live_kind(entry.kind)) continue;
+    if (!is_live_entry_kind(entry.kind)) continue;
     if (newest == nullptr || slots::newer(entry, *newest)) newest = &entry;
   }
   if (newest == nullptr || is_expired(object, now_ms)) return ValueType::kNone;

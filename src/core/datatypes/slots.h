@@ -30,7 +30,6 @@ inline constexpr SlotKinds kFieldSlot{EntryKind::kFieldValue,   EntryKind::kFiel
 
 // Which Redis type an entry belongs to (kNone for expiry entries).
 ValueType type_of_kind(EntryKind kind);
-bool is_live_kind(EntryKind kind);
 // True when `a` is newer than `b`: HLC, then dot.
 bool newer(const Sibling& a, const Sibling& b);
 

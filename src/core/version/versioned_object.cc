@@ -35,8 +35,9 @@ bool is_string_sibling(const Sibling& s) {
   return s.kind == EntryKind::kValue || s.kind == EntryKind::kTombstone;
 }
 
-// Entries that make a key exist (everything but deletes, reset offsets and expiry).
-bool is_live_entry(EntryKind kind) {
+}  // namespace
+
+bool is_live_entry_kind(EntryKind kind) {
   switch (kind) {
     case EntryKind::kValue:
     case EntryKind::kCounter:
@@ -50,8 +51,6 @@ bool is_live_entry(EntryKind kind) {
       return false;
   }
 }
-
-}  // namespace
 
 bool is_known_entry_kind(std::uint64_t kind) {
   return kind <= 5 || (kind >= 16 && kind <= 21) || kind == 32 || kind == 48;
@@ -195,7 +194,7 @@ std::vector<std::string> VersionedObject::live_values() const {
 
 bool VersionedObject::is_deleted() const {
   return std::none_of(siblings_.begin(), siblings_.end(),
-                      [](const Sibling& s) { return is_live_entry(s.kind); });
+                      [](const Sibling& s) { return is_live_entry_kind(s.kind); });
 }
 
 }  // namespace ringkv::core

@@ -51,6 +51,8 @@ enum class EntryKind : std::uint8_t {
   kExpiry = 48,  // The key's absolute expiry, unix ms (decimal); "0" is a PERSIST.
 };
 
+// Kinds that make a key exist: everything but deletes, reset offsets and expiry.
+bool is_live_entry_kind(EntryKind kind);
 // True for the kinds format 2 knows.
 bool is_known_entry_kind(std::uint64_t kind);
 // Kinds that carry a field / a value in the encoding.
