@@ -4,9 +4,8 @@
 #include <cassert>
 
 #include "common/invariant.h"
-#include "core/overloaded.h"
-
 #include "core/key_position.h"
+#include "core/overloaded.h"
 #include "core/version/context.h"
 #include "storage/storage_key.h"
 
@@ -113,9 +112,8 @@ Status Node::validate_request(const ClientRequest& request) const {
   }
   if (request.key.empty()) return Status::invalid_argument("key must not be empty");
   if (request.key.size() > limits::kKeyMaxBytes) {
-    return Status::too_large("key is " + std::to_string(request.key.size()) +
-                             " bytes, limit is " + std::to_string(limits::kKeyMaxBytes) +
-                             " (64 KiB)");
+    return Status::too_large("key is " + std::to_string(request.key.size()) + " bytes, limit is " +
+                             std::to_string(limits::kKeyMaxBytes) + " (64 KiB)");
   }
   if (request.op == ClientOp::kUpdate) {
     Result<DataOp> op = decode_data_op(request.value);
@@ -184,7 +182,7 @@ std::uint64_t Node::persist(storage::WriteBatch batch, PersistPurpose purpose,
 }
 
 std::uint64_t Node::Context::erase_data(std::string_view storage_key, std::string_view old_object,
-                                       PersistPurpose purpose) {
+                                        PersistPurpose purpose) {
   node_.anti_entropy_.note_data_write(storage_key, old_object, std::nullopt, node_.now_ms_);
   storage::WriteBatch batch;
   batch.del(storage::Namespace::kData, storage_key);
@@ -262,7 +260,8 @@ void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t no
   if (hops >= kForwardHopsMax) {
     fail(origin, Status::unavailable("ring mismatch: " + config_.node_id +
                                      " is not a home replica of the key, and the write was "
-                                     "forwarded " + std::to_string(hops) + " times already"));
+                                     "forwarded " +
+                                     std::to_string(hops) + " times already"));
     return;
   }
   forward(std::move(request), std::move(origin), replicas, now_ms, hops + 1);
@@ -312,8 +311,8 @@ void Node::on_persisted(std::uint64_t token, const Status& status) {
   std::visit(Overloaded{
                  [&](const PutLocalDone& put) { on_put_local_done(put.operation_id, status); },
                  [&](const ReplicaWriteDone& replica) {
-                   effects_.push_back(SendEffect{
-                       replica.coordinator, ReplicaWriteAck{replica.operation_id, status}});
+                   effects_.push_back(SendEffect{replica.coordinator,
+                                                 ReplicaWriteAck{replica.operation_id, status}});
                  },
                  [&](const HintStoreDone&) { hints_.on_persisted(context_, token, status); },
                  [&](const TransferDone&) { transfer_.on_persisted(context_, token, status); },
@@ -411,11 +410,10 @@ void Node::expire_operations(std::uint64_t now_ms) {
     PutOperation& put = puts_.at(id);
     if (!put.replied) {
       ++stats_.timeouts;
-      fail(put.origin, Status::unavailable(
-                           "only " + std::to_string(put.answers.acks()) + " of the w=" +
-                           std::to_string(put.answers.quorum().w) +
-                           " required replicas acknowledged the write within " +
-                           std::to_string(config_.request_timeout_ms) + " ms"));
+      fail(put.origin, Status::unavailable("only " + std::to_string(put.answers.acks()) +
+                                           " of the w=" + std::to_string(put.answers.quorum().w) +
+                                           " required replicas acknowledged the write within " +
+                                           std::to_string(config_.request_timeout_ms) + " ms"));
     }
     puts_.erase(id);
   }
@@ -441,9 +439,10 @@ void Node::expire_operations(std::uint64_t now_ms) {
     const ForwardOperation& forward = forwards_.at(id);
     std::string tried;
     for (const NodeId& node : forward.tried) tried += (tried.empty() ? "" : ", ") + node;
-    const std::string why = ring_ ? "" : "node " + config_.node_id +
-                                             " is not part of a cluster yet (waiting to join "
-                                             "through its seeds); ";
+    const std::string why = ring_ ? ""
+                                  : "node " + config_.node_id +
+                                        " is not part of a cluster yet (waiting to join "
+                                        "through its seeds); ";
     fail(forward.origin, Status::unavailable(why + "forwarded to " + tried + ", no answer within " +
                                              std::to_string(forward.timeout_ms) + " ms"));
     forwards_.erase(id);

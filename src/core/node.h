@@ -20,10 +20,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <set>
 #include <optional>
-#include <string_view>
+#include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -31,11 +31,11 @@
 #include "common/limits.h"
 #include "common/status.h"
 #include "core/antientropy/anti_entropy_manager.h"
-#include "core/datatypes/data_op.h"
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
 #include "core/coordination/get_quorum.h"
 #include "core/coordination/put_quorum.h"
+#include "core/datatypes/data_op.h"
 #include "core/effects.h"
 #include "core/handoff/hint_store.h"
 #include "core/handoff/ownership_transfer.h"
@@ -157,10 +157,10 @@ class Node {
   struct PutOperation {
     Origin origin;
     std::string bucket, key;
-    std::string object;  // The new version, encoded.
-    std::string result;  // Updates: the encoded OpResult to reply with.
+    std::string object;                   // The new version, encoded.
+    std::string result;                   // Updates: the encoded OpResult to reply with.
     std::vector<ReplicaTarget> replicas;  // Targets other than this node.
-    PutQuorum answers;  // This node and `replicas`, one answer each.
+    PutQuorum answers;                    // This node and `replicas`, one answer each.
     Status last_error;
     std::uint64_t deadline_ms = 0;
     bool replied = false;
@@ -212,8 +212,7 @@ class Node {
   // `hops`: forwards the request took to get here (see ForwardRequest).
   void handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms,
                       std::uint32_t hops = 0);
-  void on_forward_request(const NodeId& from, const ForwardRequest& forward,
-                          std::uint64_t now_ms);
+  void on_forward_request(const NodeId& from, const ForwardRequest& forward, std::uint64_t now_ms);
   void on_forward_reply(const NodeId& from, const ForwardReply& reply);
   void finish(const Origin& origin, ClientReply reply);
   void fail(const Origin& origin, Status status);
@@ -274,7 +273,8 @@ class Node {
                       std::vector<NodeId> replicas, std::uint64_t now_ms);
   void on_replica_read(const NodeId& from, const ReplicaRead& message);
   void on_replica_read_reply(const NodeId& from, const ReplicaReadReply& message);
-  void record_read(std::uint64_t operation_id, const NodeId& replica, Result<VersionedObject> object);
+  void record_read(std::uint64_t operation_id, const NodeId& replica,
+                   Result<VersionedObject> object);
   void settle_get(std::uint64_t operation_id, bool final);
   void read_repair(const GetOperation& operation);
 
@@ -303,7 +303,7 @@ class Node {
   };
   std::unordered_map<std::uint64_t, PendingPersist> persists_;
   bool membership_unpersisted_ = false;  // A membership write failed: written again next tick.
-  std::map<std::uint64_t, PutOperation> puts_;                  // By operation id.
+  std::map<std::uint64_t, PutOperation> puts_;  // By operation id.
   std::map<std::uint64_t, GetOperation> gets_;
   std::map<std::uint64_t, ForwardOperation> forwards_;
   std::optional<PhiAccrualDetector> detector_;
@@ -348,8 +348,7 @@ class Node {
     std::string storage_key_of(const std::string& bucket, const std::string& key) const override {
       return node_.storage_key_of(bucket, key);
     }
-    Result<VersionedObject> read_local(const std::string& bucket,
-                                       const std::string& key) override {
+    Result<VersionedObject> read_local(const std::string& bucket, const std::string& key) override {
       return node_.read_local(bucket, key);
     }
     void write_object(const std::string& bucket, const std::string& key,

@@ -38,13 +38,12 @@ struct ReplicaWriteDone {  // A replica's write: acknowledge it to the coordinat
   NodeId coordinator;
   std::uint64_t operation_id;
 };
-struct HintStoreDone {};  // A write of the hint store (HintStore::on_persisted).
-struct TransferDone {};   // A delete of a handed-off key (OwnershipTransfer::on_persisted).
+struct HintStoreDone {};    // A write of the hint store (HintStore::on_persisted).
+struct TransferDone {};     // A delete of a handed-off key (OwnershipTransfer::on_persisted).
 struct MembershipWrite {};  // The membership table and generation: written again if it failed.
 struct NothingWaits {};
-using PersistPurpose =
-    std::variant<PutLocalDone, ReplicaWriteDone, HintStoreDone, TransferDone, MembershipWrite,
-                 NothingWaits>;
+using PersistPurpose = std::variant<PutLocalDone, ReplicaWriteDone, HintStoreDone, TransferDone,
+                                    MembershipWrite, NothingWaits>;
 
 class NodeContext {
  public:
@@ -78,8 +77,7 @@ class NodeContext {
 
   // Local data, with the anti-entropy trees kept in step with every write.
   virtual std::string storage_key_of(const std::string& bucket, const std::string& key) const = 0;
-  virtual Result<VersionedObject> read_local(const std::string& bucket,
-                                             const std::string& key) = 0;
+  virtual Result<VersionedObject> read_local(const std::string& bucket, const std::string& key) = 0;
   virtual void write_object(const std::string& bucket, const std::string& key,
                             const VersionedObject& object) = 0;
   // As write_object, in one atomic batch after the operations already in `batch`; returns the

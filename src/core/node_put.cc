@@ -3,7 +3,6 @@
 #include <cassert>
 
 #include "common/invariant.h"
-
 #include "core/key_position.h"
 #include "core/node.h"
 #include "core/version/context.h"
@@ -50,8 +49,7 @@ void Node::forward(ClientRequest request, Origin origin, const std::vector<NodeI
   }
   if (auto context = decode_context(request.context); context.is_ok()) {
     const auto& hint = context->coordinator_hint;
-    if (std::find(choices.begin(), choices.end(), hint) != choices.end() &&
-        believes_alive(hint)) {
+    if (std::find(choices.begin(), choices.end(), hint) != choices.end() && believes_alive(hint)) {
       target = hint;
     }
   }
@@ -173,10 +171,10 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   if (request.supersede_known && request.context.empty()) read_clock = object->context();
   const bool is_update = request.op == ClientOp::kUpdate;
   if (!is_update && object->siblings_after_update(read_clock) > limits::kSiblingsMax) {
-    fail(origin, Status::invalid_argument(
-                     "key has " + std::to_string(object->siblings().size()) +
-                     " siblings (limit " + std::to_string(limits::kSiblingsMax) +
-                     "); read it and write with its context to reconcile"));
+    fail(origin,
+         Status::invalid_argument("key has " + std::to_string(object->siblings().size()) +
+                                  " siblings (limit " + std::to_string(limits::kSiblingsMax) +
+                                  "); read it and write with its context to reconcile"));
     return;
   }
   const bool is_delete = request.op == ClientOp::kDelete;
@@ -226,10 +224,10 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   // A collection grows by many small writes, each under the value limit: the whole object must
   // still fit one (every replica write carries it).
   if (is_update && put.object.size() > config_.value_max_bytes + limits::kContextMaxBytes) {
-    fail(put.origin, Status::too_large(
-                         "the key's object would take " + std::to_string(put.object.size()) +
-                         " bytes encoded, more than the value limit value_max_bytes (" +
-                         std::to_string(config_.value_max_bytes) + ") allows"));
+    fail(put.origin,
+         Status::too_large("the key's object would take " + std::to_string(put.object.size()) +
+                           " bytes encoded, more than the value limit value_max_bytes (" +
+                           std::to_string(config_.value_max_bytes) + ") allows"));
     return;
   }
   put.replicas = write_targets(request.bucket, request.key, replicas);
@@ -316,8 +314,8 @@ void Node::on_replica_write(const NodeId& from, const ReplicaWrite& message) {
   if (!valid_location(message.bucket, message.key)) {
     status = Status::invalid_argument("replica write with an invalid bucket or key");
   }
-  Result<VersionedObject> incoming = status.is_ok() ? VersionedObject::decode(message.object)
-                                                    : Result<VersionedObject>(status);
+  Result<VersionedObject> incoming =
+      status.is_ok() ? VersionedObject::decode(message.object) : Result<VersionedObject>(status);
   Result<VersionedObject> local = incoming.is_ok() ? read_local(message.bucket, message.key)
                                                    : Result<VersionedObject>(incoming.status());
   if (!local.is_ok()) {
@@ -332,7 +330,8 @@ void Node::on_replica_write(const NodeId& from, const ReplicaWrite& message) {
   if (message.operation_id == 0) {
     persist_object(message.bucket, message.key, *local, NothingWaits{});
   } else {
-    persist_object(message.bucket, message.key, *local, ReplicaWriteDone{from, message.operation_id});
+    persist_object(message.bucket, message.key, *local,
+                   ReplicaWriteDone{from, message.operation_id});
   }
 }
 

@@ -32,8 +32,8 @@ Status check_membership(Simulator& sim, const std::vector<core::NodeId>& serving
   for (const auto& id : serving) {
     core::Node& node = *sim.node(id);
     if (table(id) != expected) {
-      return Status::internal("membership differs: " + serving.front() + " has " + expected +
-                              "; " + id + " has " + table(id));
+      return Status::internal("membership differs: " + serving.front() + " has " + expected + "; " +
+                              id + " has " + table(id));
     }
     if (node.ring_version() != sim.node(serving.front())->ring_version()) {
       return Status::internal("ring differs between " + serving.front() + " and " + id);
@@ -90,8 +90,8 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
                                             .final_read_r = 3,
                                             .coordinators = serving});
   TypeWorkload types(sim, TypeWorkloadConfig{.clients = 3,
-                                              .cycles_per_client = options.cycles_per_client,
-                                              .coordinators = serving});
+                                             .cycles_per_client = options.cycles_per_client,
+                                             .coordinators = serving});
   FaultWorkload faults(sim, FaultWorkloadConfig{.until_ms = start_ms + options.fault_duration_ms,
                                                 .storage_faults = options.storage_faults});
   workload.start();
@@ -143,8 +143,8 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
     result.tombstones_reaped += sim.node(id)->stats().tombstones_reaped;
   }
   if (result.check.is_ok() && hints_left != 0) {
-    result.check = Status::internal(std::to_string(hints_left) +
-                                    " hints still held after the quiet period");
+    result.check =
+        Status::internal(std::to_string(hints_left) + " hints still held after the quiet period");
   }
   if (churn && result.check.is_ok()) result.check = check_membership(sim, serving, leaver);
   result.trace_hash = sim.trace_hash();
@@ -153,9 +153,9 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
   result.failed_requests = workload.failed_requests();
   result.routing_failures = workload.routing_failures();
   if (result.check.is_ok() && result.routing_failures != 0) {
-    result.check = Status::internal(std::to_string(result.routing_failures) +
-                                    " requests refused instead of routed again, first: " +
-                                    workload.first_routing_failure());
+    result.check = Status::internal(
+        std::to_string(result.routing_failures) +
+        " requests refused instead of routed again, first: " + workload.first_routing_failure());
   }
   result.faults = faults.faults_injected();
   if (options.keep_trace) result.trace = sim.trace_lines();

@@ -1,7 +1,6 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
-
 #include <cassert>
 #include <optional>
 #include <stdexcept>
@@ -18,10 +17,14 @@ std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index) {
 
 const char* op_name(core::ClientOp op) {
   switch (op) {
-    case core::ClientOp::kGet: return "get";
-    case core::ClientOp::kPut: return "put";
-    case core::ClientOp::kDelete: return "del";
-    case core::ClientOp::kUpdate: return "update";
+    case core::ClientOp::kGet:
+      return "get";
+    case core::ClientOp::kPut:
+      return "put";
+    case core::ClientOp::kDelete:
+      return "del";
+    case core::ClientOp::kUpdate:
+      return "update";
   }
   return "?";
 }
@@ -35,7 +38,9 @@ Simulator::Simulator(SimConfig config)
   XXH3_64bits_reset_withSeed(trace_state_, config_.seed);
 }
 
-Simulator::~Simulator() { XXH3_freeState(trace_state_); }
+Simulator::~Simulator() {
+  XXH3_freeState(trace_state_);
+}
 
 void Simulator::trace(const std::string& line) {
   const std::string stamped = std::to_string(now_ms_) + " " + line;
@@ -43,7 +48,9 @@ void Simulator::trace(const std::string& line) {
   if (keep_trace_lines_) trace_lines_.push_back(stamped);
 }
 
-std::uint64_t Simulator::trace_hash() const { return XXH3_64bits_digest(trace_state_); }
+std::uint64_t Simulator::trace_hash() const {
+  return XXH3_64bits_digest(trace_state_);
+}
 
 void Simulator::add_nodes(const std::vector<core::NodeId>& ids) {
   for (const auto& id : ids) {
@@ -135,11 +142,17 @@ void Simulator::restart(const core::NodeId& id) {
   start_node(id);
 }
 
-bool Simulator::is_up(const core::NodeId& id) const { return nodes_.at(id).node != nullptr; }
+bool Simulator::is_up(const core::NodeId& id) const {
+  return nodes_.at(id).node != nullptr;
+}
 
-core::Node* Simulator::node(const core::NodeId& id) { return nodes_.at(id).node.get(); }
+core::Node* Simulator::node(const core::NodeId& id) {
+  return nodes_.at(id).node.get();
+}
 
-SimDisk& Simulator::disk(const core::NodeId& id) { return *nodes_.at(id).disk; }
+SimDisk& Simulator::disk(const core::NodeId& id) {
+  return *nodes_.at(id).disk;
+}
 
 void Simulator::partition(const std::vector<std::set<core::NodeId>>& groups) {
   partition_group_.clear();
@@ -172,8 +185,7 @@ void Simulator::submit(const core::NodeId& node, core::ClientRequest request,
   pending_replies_[request.request_id] = PendingReply{node, std::move(on_reply)};
   // Client requests travel over the same simulated network latency as peer messages.
   const std::uint64_t latency =
-      config_.latency_min_ms +
-      random_.uniform(config_.latency_max_ms - config_.latency_min_ms + 1);
+      config_.latency_min_ms + random_.uniform(config_.latency_max_ms - config_.latency_min_ms + 1);
   schedule(now_ms_ + latency, ClientArrive{node, std::move(request)});
 }
 
@@ -186,8 +198,8 @@ core::ClientReply Simulator::call(const core::NodeId& node, core::ClientRequest 
   while (!result && now_ms_ < deadline) run_for(10);
   if (!result) {
     pending_replies_.erase(request_id);  // Its handler refers to this frame's `result`.
-    return core::ClientReply{.status = Status::internal("no reply within " +
-                                                        std::to_string(wait_ms_max) + " ms")};
+    return core::ClientReply{
+        .status = Status::internal("no reply within " + std::to_string(wait_ms_max) + " ms")};
   }
   return *result;
 }
@@ -259,15 +271,16 @@ void Simulator::drain(const core::NodeId& id) {
         if (!sim_node.sync_scheduled) {
           sim_node.sync_scheduled = true;
           const std::uint64_t delay =
-              config_.fsync_min_ms + random_.uniform(config_.fsync_max_ms - config_.fsync_min_ms + 1);
+              config_.fsync_min_ms +
+              random_.uniform(config_.fsync_max_ms - config_.fsync_min_ms + 1);
           schedule(now_ms_ + delay, DiskSync{id, sim_node.incarnation});
         }
       } else if (auto* send_effect = std::get_if<core::SendEffect>(&effect)) {
         send(id, send_effect->to, send_effect->message);
       } else if (auto* reply = std::get_if<core::ReplyEffect>(&effect)) {
         trace("reply " + id + " req=" + std::to_string(reply->reply.request_id) + " " +
-              reply->reply.status.to_string() + " values=" +
-              std::to_string(reply->reply.values.size()));
+              reply->reply.status.to_string() +
+              " values=" + std::to_string(reply->reply.values.size()));
         auto it = pending_replies_.find(reply->reply.request_id);
         if (it != pending_replies_.end()) {
           ReplyHandler handler = std::move(it->second.handler);
@@ -277,9 +290,8 @@ void Simulator::drain(const core::NodeId& id) {
       } else if (auto* timer = std::get_if<core::TimerEffect>(&effect)) {
         // Every requested time gets its tick: the node ignores the ones it no longer needs, and
         // collapsing them here could drop the one it does need.
-        const std::uint64_t at = timer->at_ms > sim_node.clock_offset_ms
-                                     ? timer->at_ms - sim_node.clock_offset_ms
-                                     : 0;
+        const std::uint64_t at =
+            timer->at_ms > sim_node.clock_offset_ms ? timer->at_ms - sim_node.clock_offset_ms : 0;
         schedule(std::max(at, now_ms_), Tick{id, sim_node.incarnation});
       }
     }
@@ -316,9 +328,9 @@ void Simulator::process(const Event& event) {
     drain(sync->node);
   } else if (const auto* arrive = std::get_if<ClientArrive>(&event)) {
     SimNode& target = nodes_.at(arrive->node);
-    trace(std::string("request ") + arrive->node + " req=" +
-          std::to_string(arrive->request.request_id) + " " + op_name(arrive->request.op) + " " +
-          arrive->request.key);
+    trace(std::string("request ") + arrive->node +
+          " req=" + std::to_string(arrive->request.request_id) + " " + op_name(arrive->request.op) +
+          " " + arrive->request.key);
     if (!target.node) {
       auto it = pending_replies_.find(arrive->request.request_id);
       if (it == pending_replies_.end()) return;

@@ -12,6 +12,8 @@
 // Thread-safety: none.
 #pragma once
 
+#include <xxhash.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,8 +23,6 @@
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <xxhash.h>
 
 #include "core/node.h"
 #include "core/random.h"
@@ -151,7 +151,9 @@ class Simulator {
     bool sync_scheduled = false;
     std::uint64_t clock_offset_ms = 0;
   };
-  std::uint64_t clock_of(const SimNode& sim_node) const { return now_ms_ + sim_node.clock_offset_ms; }
+  std::uint64_t clock_of(const SimNode& sim_node) const {
+    return now_ms_ + sim_node.clock_offset_ms;
+  }
 
   void schedule(std::uint64_t at_ms, Event event);
   void process(const Event& event);

@@ -7,7 +7,9 @@
 namespace ringkv::sim {
 namespace {
 
-ScenarioResult run(std::uint64_t seed) { return run_scenario(ScenarioOptions{.seed = seed}); }
+ScenarioResult run(std::uint64_t seed) {
+  return run_scenario(ScenarioOptions{.seed = seed});
+}
 
 TEST(Simulator, SameSeedReplaysTheSameTrace) {
   const ScenarioResult first = run(42);
@@ -23,8 +25,9 @@ TEST(Simulator, DifferentSeedsGiveDifferentTraces) {
 
 // The CI seed set: 200 seeds of partitions, crashes, restarts, loss, duplication and reordering;
 // every fourth seed also runs gossip membership with a join and a leave under that load, on
-// skewed clocks. Clients also delete, and anti-entropy reaps tombstones (1.5 s grace) meanwhile. A failure prints its seed; `ringkv sim --seed N [--membership-churn] --trace`
-// replays it event by event.
+// skewed clocks. Clients also delete, and anti-entropy reaps tombstones (1.5 s grace) meanwhile. A
+// failure prints its seed; `ringkv sim --seed N [--membership-churn] --trace` replays it event by
+// event.
 TEST(Simulator, NoAcknowledgedWriteIsLostAcrossCrashesOverManySeeds) {
   std::uint64_t acknowledged = 0, hints = 0, handed_off = 0, reaped = 0;
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
@@ -38,10 +41,12 @@ TEST(Simulator, NoAcknowledgedWriteIsLostAcrossCrashesOverManySeeds) {
     acknowledged += result.acknowledged_writes;
     hints += result.hints_delivered;
   }
-  std::printf("200 seeds (50 with a join and a leave, 66 with storage faults): %llu acknowledged writes checked, %llu "
-              "hints delivered, %llu keys handed off, %llu tombstones reaped\n",
-              static_cast<unsigned long long>(acknowledged), static_cast<unsigned long long>(hints),
-              static_cast<unsigned long long>(handed_off), static_cast<unsigned long long>(reaped));
+  std::printf(
+      "200 seeds (50 with a join and a leave, 66 with storage faults): %llu acknowledged writes "
+      "checked, %llu "
+      "hints delivered, %llu keys handed off, %llu tombstones reaped\n",
+      static_cast<unsigned long long>(acknowledged), static_cast<unsigned long long>(hints),
+      static_cast<unsigned long long>(handed_off), static_cast<unsigned long long>(reaped));
 }
 
 // The Redis data types under the same faults (TypeWorkload's checkers: counters between the
@@ -51,9 +56,10 @@ TEST(Simulator, NoAcknowledgedWriteIsLostAcrossCrashesOverManySeeds) {
 // disks. `ringkv sim --data-types --seed N` replays one.
 TEST(Simulator, DataTypesConvergeUnderFaultsOverManySeeds) {
   for (std::uint64_t seed = 1001; seed <= 1060; ++seed) {
-    const ScenarioResult result = run_scenario(
-        ScenarioOptions{.seed = seed, .membership_churn = seed % 4 == 0,
-                        .storage_faults = seed % 3 == 0, .data_types = true});
+    const ScenarioResult result = run_scenario(ScenarioOptions{.seed = seed,
+                                                               .membership_churn = seed % 4 == 0,
+                                                               .storage_faults = seed % 3 == 0,
+                                                               .data_types = true});
     EXPECT_TRUE(result.check.is_ok()) << "seed " << seed << ": " << result.check.to_string();
   }
 }

@@ -199,8 +199,8 @@ void AntiEntropyManager::schedule_exchanges(NodeContext& node) {
 }
 
 void AntiEntropyManager::send(NodeContext& node, const NodeId& to, AntiEntropy message) {
-  std::uint64_t bytes = 24 + 4 * message.indices.size() + 8 * message.hashes.size() +
-                        8 * message.key_hashes.size();
+  std::uint64_t bytes =
+      24 + 4 * message.indices.size() + 8 * message.hashes.size() + 8 * message.key_hashes.size();
   for (const auto& key : message.keys) bytes += key.size();
   for (const auto& object : message.objects) bytes += object.size();
   for (const auto& key : message.wanted) bytes += key.size();
@@ -223,15 +223,14 @@ std::optional<std::map<std::string, std::string>> AntiEntropyManager::entries_in
     NodeContext& node, std::uint32_t partition, const std::vector<std::uint32_t>& leaves) {
   std::map<std::string, std::string> out;
   const HashTree& tree = partitions_[partition].tree;
-  const Status status = node.storage().scan(storage::Namespace::kData, storage::partition_prefix(partition),
-                            storage::partition_end(partition),
-                            [&](std::string_view key, std::string_view value) {
-                              if (std::binary_search(leaves.begin(), leaves.end(),
-                                                     tree.leaf_of(key))) {
-                                out.emplace(std::string(key), std::string(value));
-                              }
-                              return true;
-                            });
+  const Status status = node.storage().scan(
+      storage::Namespace::kData, storage::partition_prefix(partition),
+      storage::partition_end(partition), [&](std::string_view key, std::string_view value) {
+        if (std::binary_search(leaves.begin(), leaves.end(), tree.leaf_of(key))) {
+          out.emplace(std::string(key), std::string(value));
+        }
+        return true;
+      });
   if (!status.is_ok()) {
     ++node.stats().storage_errors;
     return std::nullopt;  // No answer: the initiator times out and tries again later.
