@@ -68,6 +68,19 @@ Status Node::start(std::uint64_t now_ms) {
     batch.put(storage::Namespace::kMeta, kActorIdKey, encode_u64(actor_id_));
     persist(std::move(batch), NothingWaits{});
   }
+  if (stored->has_value() && storage_.sync_policy() == storage::SyncPolicy::kNone) {
+    // Without fsyncs a crash may have lost this node's latest writes, which replicas hold: their
+    // dots must not be named again, so every start writes as a new actor.
+    ActorId fresh = 0;
+    do {
+      fresh = random_.next_u64();
+    } while (fresh == 0 || fresh == actor_id_);
+    actor_id_ = fresh;
+    storage::WriteBatch batch;
+    batch.put(storage::Namespace::kMeta, kActorIdKey, encode_u64(actor_id_));
+    persist(std::move(batch), NothingWaits{});
+  }
+  RINGKV_RETURN_IF_ERROR(actor_epochs_.load(storage_, actor_id_, config_.partition_count));
   RINGKV_RETURN_IF_ERROR(hints_.start(config_, storage_, now_ms));
   RINGKV_RETURN_IF_ERROR(anti_entropy_.start(config_, storage_, now_ms_));
   PhiAccrualConfig detector_config;
@@ -181,13 +194,20 @@ std::uint64_t Node::persist(storage::WriteBatch batch, PersistPurpose purpose,
   return token;
 }
 
+void Node::retire_actor(std::uint32_t partition, storage::WriteBatch& batch) {
+  const std::uint64_t before = actor_epochs_.retirements();
+  actor_epochs_.retire(partition, batch);
+  stats_.actors_retired += actor_epochs_.retirements() - before;
+}
+
 std::uint64_t Node::Context::erase_data(std::string_view storage_key, std::string_view old_object,
                                         PersistPurpose purpose) {
   node_.anti_entropy_.note_data_write(storage_key, old_object, std::nullopt, node_.now_ms_);
+  const std::uint32_t partition = storage::partition_of_prefix(storage_key).value_or(0);
   storage::WriteBatch batch;
+  node_.retire_actor(partition, batch);
   batch.del(storage::Namespace::kData, storage_key);
-  return node_.persist(std::move(batch), std::move(purpose),
-                       storage::partition_of_prefix(storage_key).value_or(0));
+  return node_.persist(std::move(batch), std::move(purpose), partition);
 }
 
 std::vector<NodeId> Node::home_replicas(const std::string& bucket, const std::string& key,

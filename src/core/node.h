@@ -30,6 +30,7 @@
 
 #include "common/limits.h"
 #include "common/status.h"
+#include "core/actor_epochs.h"
 #include "core/antientropy/anti_entropy_manager.h"
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
@@ -95,6 +96,10 @@ class Node {
   std::vector<Effect> take_effects();
 
   ActorId actor_id() const { return actor_id_; }
+  // The actor this node's home writes of `partition` use now (its own until an erase retires it).
+  ActorId partition_actor(std::uint32_t partition) const {
+    return actor_epochs_.current(partition);
+  }
   const NodeConfig& config() const { return config_; }
   // Precondition: has_ring() (always true in static mode; in dynamic mode once a cluster exists).
   const Ring& ring() const { return *ring_; }
@@ -277,12 +282,15 @@ class Node {
                    Result<VersionedObject> object);
   void settle_get(std::uint64_t operation_id, bool final);
   void read_repair(const GetOperation& operation);
+  // See NodeContext::retire_actor.
+  void retire_actor(std::uint32_t partition, storage::WriteBatch& batch);
 
   NodeConfig config_;
   storage::Engine& storage_;
   Random& random_;
   std::optional<Ring> ring_;
   ActorId actor_id_ = 0;
+  ActorEpochs actor_epochs_;  // The actor home writes of each partition use.
   bool started_ = false;
   std::uint64_t next_token_ = 1;
   OperationIds operation_ids_;  // Start at a random base (see start()).
@@ -362,6 +370,9 @@ class Node {
     }
     std::uint64_t erase_data(std::string_view storage_key, std::string_view old_object,
                              PersistPurpose purpose) override;
+    void retire_actor(std::uint32_t partition, storage::WriteBatch& batch) override {
+      node_.retire_actor(partition, batch);
+    }
     std::uint64_t next_operation_id(OperationOwner owner) override {
       return node_.operation_ids_.next(owner);
     }

@@ -129,6 +129,7 @@ struct NodeStats {
   std::uint64_t ae_keys_repaired = 0;  // Local copies changed by what an exchange brought.
   std::uint64_t ae_bytes_sent = 0;     // Hashes, keys and objects sent in exchanges.
   std::uint64_t tombstones_reaped = 0;
+  std::uint64_t actors_retired = 0;  // Partition actors retired by erases (core/actor_epochs.h).
 };
 
 }  // namespace ringkv::core

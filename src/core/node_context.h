@@ -89,6 +89,9 @@ class NodeContext {
   // returns the persist token.
   virtual std::uint64_t erase_data(std::string_view storage_key, std::string_view old_object,
                                    PersistPurpose purpose) = 0;
+  // Before `batch` erases keys of `partition` in any other way (tombstone reaping): adds to it
+  // what retires the actor this node wrote the partition's keys as (core/actor_epochs.h).
+  virtual void retire_actor(std::uint32_t partition, storage::WriteBatch& batch) = 0;
 
   // The outbox.
   virtual std::uint64_t next_operation_id(OperationOwner owner) = 0;

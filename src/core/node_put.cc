@@ -178,7 +178,9 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
     return;
   }
   const bool is_delete = request.op == ClientOp::kDelete;
-  ActorId actor = actor_id_;
+  const std::uint32_t partition =
+      partition_of(key_position(request.bucket, request.key), config_.partition_count);
+  ActorId actor = home ? actor_epochs_.actor_for(partition) : actor_id_;
   if (!home) {
     // A stand-in may hold no copy, or an old one: counter(actor_id_) + 1 could be a dot the home
     // replicas already have, and the write would vanish as "already seen". A fresh actor cannot

@@ -599,6 +599,7 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["ae_keys_repaired"] = stats.ae_keys_repaired;
   counters["ae_bytes_sent"] = stats.ae_bytes_sent;
   counters["tombstones_reaped"] = stats.tombstones_reaped;
+  counters["actors_retired"] = stats.actors_retired;
   counters["storage_errors"] = stats.storage_errors;
   for (const auto& exchange : node_->exchanges()) {
     auto* entry = status->add_anti_entropy();

@@ -132,6 +132,8 @@ ScenarioResult run_scenario(const ScenarioOptions& options) {
     result.workload_done = result.workload_done && types.done();
     if (result.check.is_ok()) result.check = types.check();
   }
+  // A reused dot explains whatever a checker saw (it loses writes silently): reported first.
+  if (sim.dot_oracle().violation()) result.check = Status::internal(*sim.dot_oracle().violation());
   if (result.check.is_ok() && !result.workload_done) {
     result.check = Status::internal("clients did not finish their cycles");
   }

@@ -255,8 +255,12 @@ void Simulator::drain(const core::NodeId& id) {
       if (auto* persist = std::get_if<core::PersistEffect>(&effect)) {
         const std::uint64_t token = persist->token;
         const std::uint64_t incarnation = sim_node.incarnation;
+        // The oracle sees a batch once it is durable: a write lost to a crash before its fsync
+        // was never sent, so a dot it named may be named again.
+        auto batch = std::make_shared<storage::WriteBatch>(persist->batch);
         const Status status = sim_node.disk->write(
-            persist->batch, [this, id, token, incarnation](const Status& result) {
+            *batch, [this, id, token, incarnation, batch](const Status& result) {
+              if (result.is_ok()) dot_oracle_.observe(id, *batch);
               SimNode& target = nodes_.at(id);
               if (!target.node || target.incarnation != incarnation) return;
               target.node->on_persisted(token, result);

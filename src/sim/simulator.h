@@ -26,6 +26,7 @@
 
 #include "core/node.h"
 #include "core/random.h"
+#include "sim/dot_oracle.h"
 #include "sim/sim_disk.h"
 
 namespace ringkv::sim {
@@ -108,6 +109,8 @@ class Simulator {
   // Records every traced event as text (for debugging a failing seed).
   void keep_trace_lines(bool keep) { keep_trace_lines_ = keep; }
   const std::vector<std::string>& trace_lines() const { return trace_lines_; }
+  // Dots reused by two different writes (see DotOracle), over every node's durable writes.
+  const DotOracle& dot_oracle() const { return dot_oracle_; }
 
  private:
   struct Deliver {
@@ -187,6 +190,7 @@ class Simulator {
   XXH3_state_t* trace_state_;
   bool keep_trace_lines_ = false;
   std::vector<std::string> trace_lines_;
+  DotOracle dot_oracle_;
 };
 
 }  // namespace ringkv::sim

@@ -141,6 +141,7 @@ void AntiEntropyManager::reap_tombstones(NodeContext& node) {
       continue;
     }
     if (reaped == 0) continue;
+    node.retire_actor(p, batch);  // Other replicas may still hold the reaped dots.
     // Tombstones have no tree entry: the trees do not change, only the partition's write time.
     state.last_write_ms = now_ms;
     node.stats().tombstones_reaped += reaped;
