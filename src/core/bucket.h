@@ -15,10 +15,17 @@ inline constexpr std::string_view kDefaultBucketName = "default";
 // every request fan out to the whole of a large cluster.
 inline constexpr std::uint32_t kReplicasMax = 16;
 
+// What concurrent string writes become: siblings (kept until a write that read them, as Riak's
+// allow_mult) or last write wins (the newest hybrid timestamp, as Riak's last_write_wins; see
+// keep_newest_values in core/datatypes/data_types.h). Counters, sets and hashes merge as
+// convergent types under both.
+enum class ConflictPolicy : std::uint8_t { kSiblings, kLww };
+
 struct BucketProperties {
   std::uint32_t n = 3;  // Replicas per key.
   std::uint32_t r = 2;  // Replies a get waits for.
   std::uint32_t w = 2;  // Durable acknowledgements a put waits for (the coordinator's included).
+  ConflictPolicy conflict = ConflictPolicy::kSiblings;
 
   // 1 <= r, w <= n <= kReplicasMax; the message names the bucket and the setting.
   Status validate(const std::string& bucket) const;

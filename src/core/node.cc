@@ -169,13 +169,21 @@ std::uint64_t Node::persist_object(const std::string& bucket, const std::string&
                                    const VersionedObject& object, PersistPurpose purpose,
                                    storage::WriteBatch batch) {
   const std::string storage_key = storage_key_of(bucket, key);
-  std::string bytes = object.encode();
+  // Every copy stored in an lww bucket holds no siblings, whichever path brought it.
+  const VersionedObject* stored = &object;
+  VersionedObject newest;
+  if (bucket_properties(bucket).conflict == ConflictPolicy::kLww) {
+    newest = object;
+    keep_newest_values(newest);
+    stored = &newest;
+  }
+  std::string bytes = stored->encode();
   // The tree needs the old entry: one point read (usually cached: the callers just read it).
   auto old = storage_.get(storage::Namespace::kData, storage_key);
   anti_entropy_.note_data_write(
       storage_key,
       old.is_ok() && old->has_value() ? std::optional<std::string_view>(**old) : std::nullopt,
-      object.is_deleted() ? std::nullopt : std::optional<std::string_view>(bytes), now_ms_);
+      stored->is_deleted() ? std::nullopt : std::optional<std::string_view>(bytes), now_ms_);
   const std::uint32_t partition = storage::partition_of_prefix(storage_key).value_or(0);
   if (!old.is_ok()) {
     ++stats_.storage_errors;
@@ -192,6 +200,10 @@ std::uint64_t Node::persist(storage::WriteBatch batch, PersistPurpose purpose,
   RINGKV_INVARIANT(fresh);
   effects_.push_back(PersistEffect{token, std::move(batch)});
   return token;
+}
+
+void Node::apply_conflict_policy(const std::string& bucket, VersionedObject& object) const {
+  if (bucket_properties(bucket).conflict == ConflictPolicy::kLww) keep_newest_values(object);
 }
 
 void Node::retire_actor(std::uint32_t partition, storage::WriteBatch& batch) {

@@ -282,6 +282,8 @@ class Node {
                    Result<VersionedObject> object);
   void settle_get(std::uint64_t operation_id, bool final);
   void read_repair(const GetOperation& operation);
+  // A bucket with conflict = lww keeps only the newest string values (keep_newest_values).
+  void apply_conflict_policy(const std::string& bucket, VersionedObject& object) const;
   // See NodeContext::retire_actor.
   void retire_actor(std::uint32_t partition, storage::WriteBatch& batch);
 

@@ -70,6 +70,7 @@ void Node::record_read(std::uint64_t operation_id, const NodeId& replica,
   if (!get.answers.record(replica, object.is_ok())) return;
   if (object.is_ok()) {
     get.merged.merge_from(*object);
+    apply_conflict_policy(get.bucket, get.merged);
     get.objects.emplace(replica, std::move(object).value());
   } else {
     get.last_error = object.status();

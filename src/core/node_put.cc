@@ -213,6 +213,7 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
     object->update(read_clock, actor, wall_ms(),
                    is_delete ? std::nullopt : std::optional<std::string>(request.value));
   }
+  apply_conflict_policy(request.bucket, *object);
   // Keep the writing actor's entry: a pruned actor would restart its counter and reuse dots.
   object->prune(config_.clock_entries_max, {actor});
 

@@ -132,7 +132,9 @@ core::NodeConfig node_config_from(const ServerConfig& config) {
   node_config.value_max_bytes = config.value_max_bytes;
   node_config.tick_interval_ms = config.tick_interval_ms;
   node_config.request_timeout_ms = config.request_timeout_ms;
-  node_config.default_bucket = core::BucketProperties{config.n, config.r, config.w};
+  node_config.default_bucket = core::BucketProperties{
+      config.n, config.r, config.w,
+      config.conflict == "lww" ? core::ConflictPolicy::kLww : core::ConflictPolicy::kSiblings};
   node_config.hinted_handoff = config.hinted_handoff;
   node_config.hint_bytes_max = config.hint_bytes_max;
   node_config.transfer_bytes_per_s = config.transfer_bytes_per_s;

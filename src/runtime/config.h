@@ -50,6 +50,7 @@ struct ServerConfig {
   std::uint32_t n = 3;  // Default bucket: replicas, read quorum, write quorum.
   std::uint32_t r = 2;
   std::uint32_t w = 2;
+  std::string conflict = "siblings";  // siblings | lww (the default bucket's conflict policy)
   bool hinted_handoff = true;  // Sloppy quorum: fallbacks keep hints for down replicas.
   std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Hint storage bound per node.
 

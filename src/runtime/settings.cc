@@ -88,6 +88,9 @@ std::vector<Setting> build_table() {
        "Default bucket: replies a get waits for (at most n)"},
       {"w", U32{&C::w, 1, core::kReplicasMax},
        "Default bucket: durable acknowledgements a put waits for (at most n)"},
+      {"conflict", ChoiceSetting{&C::conflict, {"siblings", "lww"}},
+       "Default bucket: concurrent string writes are kept as siblings (GET reads the newest, "
+       "GETALL all) or the newest write wins and no siblings are kept"},
       {"hinted_handoff", BoolSetting{&C::hinted_handoff},
        "Sloppy quorum: writes for a home replica believed down go to a fallback as hints"},
       {"hint_bytes_max", U64{&C::hint_bytes_max, 4 * kKiB, kTiB},

@@ -117,6 +117,47 @@ TEST(Replication, ConcurrentPutsBecomeSiblingsAndTheMergedContextCollapsesThem) 
   }
 }
 
+// conflict = lww: the same concurrent writes leave one value, the newest, on every replica, and
+// no replica keeps the other as a sibling.
+TEST(Replication, LastWriteWinsKeepsOneValueOnEveryReplica) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    Simulator sim(lossy_config(seed));
+    sim.set_network_faults(0.0, 0.05);
+    const std::vector<core::NodeId> ids{"n1", "n2", "n3", "n4"};
+    for (const auto& id : ids) {
+      sim.configure(id, [](core::NodeConfig& config) {
+        config.default_bucket.conflict = core::ConflictPolicy::kLww;
+      });
+    }
+    sim.add_nodes(ids);
+    sim.run_for(200);
+    int acknowledged = 0;
+    sim.submit("n3", put_request("cart", "apples", ""),
+               [&](const core::ClientReply& reply) { acknowledged += reply.status.is_ok(); });
+    // Blind writes: concurrent as versions (neither saw the other), the second one newer in time
+    // than any forwarding delay.
+    sim.run_for(200);
+    sim.submit("n4", put_request("cart", "pears", ""),
+               [&](const core::ClientReply& reply) { acknowledged += reply.status.is_ok(); });
+    sim.run_for(1000);
+    ASSERT_EQ(acknowledged, 2) << "seed " << seed;
+    const core::ClientReply read = call(sim, "n1", get_request("cart", 3));
+    ASSERT_TRUE(read.status.is_ok());
+    EXPECT_EQ(read.values, std::vector<std::string>{"pears"}) << "seed " << seed;
+    sim.run_for(2000);  // Read repair and anti-entropy.
+    int replicas = 0;
+    for (const auto& id : ids) {
+      const core::VersionedObject object = stored_object(sim, id, "cart");
+      if (object.empty()) continue;
+      ++replicas;
+      EXPECT_EQ(object.live_values(), std::vector<std::string>{"pears"})
+          << "seed " << seed << " " << id;
+      EXPECT_EQ(object.siblings().size(), 1U) << "seed " << seed << " " << id;
+    }
+    EXPECT_GE(replicas, 3) << "seed " << seed;
+  }
+}
+
 TEST(Replication, ReadRepairLeavesEveryReplicaWithIdenticalVersions) {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     Simulator sim(lossy_config(seed));

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "core/datatypes/slots.h"
@@ -24,7 +25,6 @@ ValueType type_of_kind(EntryKind kind) {
       return ValueType::kNone;
   }
 }
-
 
 bool newer(const Sibling& a, const Sibling& b) {
   return std::tie(a.timestamp_ms, a.logical, a.dot) > std::tie(b.timestamp_ms, b.logical, b.dot);
@@ -305,9 +305,34 @@ bool is_expired(const VersionedObject& object, std::uint64_t now_ms) {
 }
 
 ValueType type_of(const VersionedObject& object, std::uint64_t now_ms) {
+  // A string value (of the key or of a hash field) that a newer tombstone of its slot replaced
+  // is not live: the slot reads as absent (the string rule), so it cannot give the key its type.
+  // Field tombstones are rare (resets of counter fields): their map stays small.
+  const Sibling* string_tombstone = nullptr;
+  std::map<std::string_view, const Sibling*> field_tombstones;
+  for (const Sibling& entry : object.siblings()) {
+    if (entry.kind == EntryKind::kTombstone) {
+      if (string_tombstone == nullptr || slots::newer(entry, *string_tombstone)) {
+        string_tombstone = &entry;
+      }
+    } else if (entry.kind == EntryKind::kFieldTombstone) {
+      const Sibling*& newest = field_tombstones[entry.field];
+      if (newest == nullptr || slots::newer(entry, *newest)) newest = &entry;
+    }
+  }
+  const auto replaced = [&](const Sibling& entry) {
+    if (entry.kind == EntryKind::kValue) {
+      return string_tombstone != nullptr && slots::newer(*string_tombstone, entry);
+    }
+    if (entry.kind == EntryKind::kFieldValue && !field_tombstones.empty()) {
+      const auto it = field_tombstones.find(entry.field);
+      return it != field_tombstones.end() && slots::newer(*it->second, entry);
+    }
+    return false;
+  };
   const Sibling* newest = nullptr;
   for (const Sibling& entry : object.siblings()) {
-    if (!is_live_entry_kind(entry.kind)) continue;
+    if (!is_live_entry_kind(entry.kind) || replaced(entry)) continue;
     if (newest == nullptr || slots::newer(entry, *newest)) newest = &entry;
   }
   if (newest == nullptr || is_expired(object, now_ms)) return ValueType::kNone;
@@ -338,6 +363,44 @@ std::vector<std::pair<std::string, std::string>> hash_fields(const VersionedObje
     if (evaluated.exists) out.emplace_back(std::string(field), std::move(evaluated.text));
   }
   return out;
+}
+
+bool keep_newest_values(VersionedObject& object) {
+  // Entries are unique by (dot, kind, field): the ones to drop, named so.
+  std::set<std::tuple<Dot, EntryKind, std::string_view>> drop;
+  const auto collapse = [&](const slots::Slot& slot, const slots::SlotKinds& kinds) {
+    const Sibling* newest = nullptr;
+    for (const Sibling* entry : slot.entries) {
+      if (entry->kind != kinds.value && entry->kind != kinds.tombstone) continue;
+      if (newest == nullptr || slots::newer(*entry, *newest)) newest = entry;
+    }
+    if (newest == nullptr) return;
+    std::set<Dot> older;
+    for (const Sibling* entry : slot.entries) {
+      if ((entry->kind == kinds.value || entry->kind == kinds.tombstone) && entry != newest) {
+        older.insert(entry->dot);
+        drop.emplace(entry->dot, entry->kind, entry->field);
+      }
+    }
+    for (const Sibling* entry : slot.entries) {
+      if (slots::is_offset(entry->kind, kinds) && older.contains(entry->dot)) {
+        drop.emplace(entry->dot, entry->kind, entry->field);
+      }
+    }
+  };
+  collapse(slots::string_slot(object), kStringSlot);
+  for (const auto& [field, slot] : slots::field_slots(object)) collapse(slot, kFieldSlot);
+  if (drop.empty()) return false;
+  // Copies of the names: erasing moves the entries the views point into.
+  std::set<std::tuple<Dot, EntryKind, std::string>> names;
+  for (const auto& [dot, kind, field] : drop) names.emplace(dot, kind, std::string(field));
+  object.write(
+      [&](const Sibling& entry) {
+        return names.contains(
+            std::tuple<Dot, EntryKind, std::string>(entry.dot, entry.kind, entry.field));
+      },
+      {}, 0, Hlc{});
+  return true;
 }
 
 std::vector<std::string> set_members(const VersionedObject& object, std::uint64_t now_ms) {

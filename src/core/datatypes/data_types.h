@@ -13,7 +13,9 @@
 //     whose clock is the object's context (ORSWOT, no per-element tombstones).
 //   - expiry: kExpiry entries; concurrent ones all survive: a PERSIST ("0") among them wins,
 //     else the latest time. An expired key reads as absent at every reader whose clock is past it.
-//   - type conflicts (a concurrent SET k and HSET k): the type of the newest live entry wins;
+//   - type conflicts (a concurrent SET k and HSET k): the type of the newest live entry wins (a
+//     string value replaced by a newer tombstone of its slot is not live: SET then a concurrent,
+//     newer DEL leaves no string, as GET reads);
 //     entries of the other types stay stored (hidden) until a write of the winning type, which
 //     observed them, removes them.
 // Pure functions: no clock reads (callers pass now_ms).
@@ -58,6 +60,14 @@ std::vector<std::pair<std::string, std::string>> hash_fields(const VersionedObje
 // The members of a set, sorted; empty unless the key is a set.
 std::vector<std::string> set_members(const VersionedObject& object, std::uint64_t now_ms);
 bool set_contains(const VersionedObject& object, std::string_view member, std::uint64_t now_ms);
+
+// Last write wins (a bucket with `conflict = lww`): in each string slot (the key's string and
+// each hash field) only the newest value or tombstone stays, with the reset offsets it recorded;
+// older ones and their offsets are dropped. The context still covers what was dropped, so every
+// replica that merges this object drops it too, and no siblings are kept. What any reader sees
+// is unchanged (the newest base is what GET and HGET already read, and counters add up on it);
+// only GETALL then shows one version. Returns whether anything was dropped.
+bool keep_newest_values(VersionedObject& object);
 
 // Strict number parsing as Redis does it (no spaces, no trailing bytes).
 bool parse_int64(std::string_view text, std::int64_t& value);

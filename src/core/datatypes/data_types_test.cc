@@ -5,6 +5,8 @@
 //
 // Histories are generated as a small cluster of replicas that each coordinate ops under their own
 // actor (as home replicas do) and exchange state by one-way merges, so every state is reachable.
+#include "core/datatypes/data_types.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -15,7 +17,6 @@
 
 #include "common/limits.h"
 #include "core/datatypes/data_op.h"
-#include "core/datatypes/data_types.h"
 #include "core/version/version_test_support.h"
 
 namespace ringkv::core {
@@ -26,10 +27,9 @@ using version_testing::uniform;
 
 constexpr std::uint64_t kNow = 1'700'000'000'000;
 
-
 class TypedCluster {
  public:
-  explicit TypedCluster(std::size_t size) : replicas_(size) {}
+  explicit TypedCluster(std::size_t size, bool lww = false) : replicas_(size), lww_(lww) {}
   static TypedCluster random() { return TypedCluster(uniform<std::size_t>(2, 5)); }
 
   std::size_t size() const { return replicas_.size(); }
@@ -42,12 +42,14 @@ class TypedCluster {
   Result<Applied> apply(std::size_t at, const DataOp& op) {
     now_ms_ += 1;
     auto applied = apply_data_op(replicas_[at], op, actor(at), now_ms_);
+    if (lww_) keep_newest_values(replicas_[at]);
     states_.push_back(replicas_[at]);
     return applied;
   }
 
   void merge(std::size_t from, std::size_t to) {
     replicas_[to].merge_from(replicas_[from]);
+    if (lww_) keep_newest_values(replicas_[to]);
     states_.push_back(replicas_[to]);
   }
   void random_merge() { merge(pick(), pick()); }
@@ -60,6 +62,7 @@ class TypedCluster {
 
  private:
   std::vector<VersionedObject> replicas_;
+  bool lww_ = false;  // Every state kept as a bucket with conflict = lww keeps it.
   std::vector<VersionedObject> states_{VersionedObject()};
   std::uint64_t now_ms_ = kNow;
 };
@@ -156,7 +159,8 @@ RC_GTEST_PROP(DataTypes, ACounterIsTheSumOfEveryIncrementMergedIn, ()) {
   for (int i = 0; i < steps; ++i) {
     if (!one_in(3)) {
       const auto delta = uniform<std::int64_t>(-1000, 1000);
-      const auto applied = cluster.apply(cluster.pick(), make_data_op(DataOpCode::kIncrBy, {}, delta));
+      const auto applied =
+          cluster.apply(cluster.pick(), make_data_op(DataOpCode::kIncrBy, {}, delta));
       RC_ASSERT(applied.is_ok());
       sum += delta;
     } else {
@@ -224,8 +228,10 @@ TEST(DataTypes, CounterErrorsAreRedisErrors) {
   applied = cluster.apply(0, make_data_op(DataOpCode::kIncrBy, {}, 1));
   ASSERT_FALSE(applied.is_ok());
   EXPECT_EQ(applied.status().message(), "increment or decrement would overflow");
-  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSetAdd, {"m"})).status().message().starts_with(
-      "WRONGTYPE"));
+  ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSetAdd, {"m"}))
+                  .status()
+                  .message()
+                  .starts_with("WRONGTYPE"));
 }
 
 TEST(DataTypes, FloatIncrementsFollowRedisFormatting) {
@@ -301,8 +307,9 @@ TEST(DataTypes, AnAddWinsOverAConcurrentRemove) {
 
 TEST(DataTypes, HashFieldsAreAddWinsAndCountersCount) {
   TypedCluster cluster(2);
-  ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kHashSet, {"f", "1", "g", "x"}))->result.integer,
-            2);
+  ASSERT_EQ(
+      cluster.apply(0, make_data_op(DataOpCode::kHashSet, {"f", "1", "g", "x"}))->result.integer,
+      2);
   cluster.merge(0, 1);
   ASSERT_EQ(cluster.apply(1, make_data_op(DataOpCode::kHashDelete, {"g"}))->result.integer, 1);
   ASSERT_EQ(cluster.apply(0, make_data_op(DataOpCode::kHashSet, {"g", "y"}))->result.integer, 0);
@@ -366,13 +373,15 @@ TEST(DataTypes, AnExpiredKeyReadsAsAbsentAndWritesStartFromNothing) {
   VersionedObject merged = VersionedObject::merge(object, cluster.replica(0));
   EXPECT_FALSE(string_value(merged, kNow + 10'000).exists);
   // A write after the expiry starts from an absent key.
-  auto applied = apply_data_op(merged, make_data_op(DataOpCode::kIncrBy, {}, 1), 100, kNow + 20'000);
+  auto applied =
+      apply_data_op(merged, make_data_op(DataOpCode::kIncrBy, {}, 1), 100, kNow + 20'000);
   ASSERT_TRUE(applied.is_ok());
   EXPECT_EQ(applied->result.integer, 1);
   EXPECT_FALSE(expiry_of(merged).has_value());
   // The clean-up delete leaves a tombstone only.
   VersionedObject expired = cluster.replica(1);
-  auto cleanup = apply_data_op(expired, make_data_op(DataOpCode::kDeleteIfExpired), 100, kNow + 10'000);
+  auto cleanup =
+      apply_data_op(expired, make_data_op(DataOpCode::kDeleteIfExpired), 100, kNow + 10'000);
   ASSERT_TRUE(cleanup.is_ok() && cleanup->changed);
   EXPECT_TRUE(expired.is_deleted());
   EXPECT_TRUE(VersionedObject::merge(expired, cluster.replica(0)).is_deleted());
@@ -399,7 +408,8 @@ TEST(DataTypes, TypeConflictsResolveToTheNewestWritesType) {
   TypedCluster cluster(2);
   ASSERT_TRUE(cluster.apply(0, make_data_op(DataOpCode::kSet, {"string"})).is_ok());
   VersionedObject set_side;
-  ASSERT_TRUE(apply_data_op(set_side, make_data_op(DataOpCode::kSetAdd, {"m"}), 555, kNow + 100).is_ok());
+  ASSERT_TRUE(
+      apply_data_op(set_side, make_data_op(DataOpCode::kSetAdd, {"m"}), 555, kNow + 100).is_ok());
   VersionedObject merged = VersionedObject::merge(cluster.replica(0), set_side);
   EXPECT_EQ(type_of(merged, kNow + 200), ValueType::kSet);
   EXPECT_EQ(type_of(VersionedObject::merge(set_side, cluster.replica(0)), kNow + 200),
@@ -411,7 +421,8 @@ TEST(DataTypes, TypeConflictsResolveToTheNewestWritesType) {
                   .status()
                   .message()
                   .starts_with("WRONGTYPE"));
-  ASSERT_TRUE(apply_data_op(merged, make_data_op(DataOpCode::kSetAdd, {"n"}), 100, kNow + 300).is_ok());
+  ASSERT_TRUE(
+      apply_data_op(merged, make_data_op(DataOpCode::kSetAdd, {"n"}), 100, kNow + 300).is_ok());
   EXPECT_TRUE(merged.live_values().empty());  // The set write removed the string it observed.
 }
 
@@ -465,6 +476,79 @@ TEST(DataTypes, CollectionsAreBoundedByElementCount) {
   EXPECT_EQ(applied.status().code(), StatusCode::kTooLarge);
   EXPECT_NE(applied.status().message().find("kCollectionElementsMax"), std::string::npos);
   EXPECT_TRUE(object.empty());
+}
+
+// Last write wins (conflict = lww) only drops what no reader sees: every view of any reachable
+// state is the same after keep_newest_values, which leaves one value or tombstone per slot and
+// is idempotent.
+RC_GTEST_PROP(DataTypes, LwwKeepsWhatEveryReaderSeesAndNoSiblings, ()) {
+  TypedCluster cluster = TypedCluster::random();
+  run_random(cluster);
+  const VersionedObject& state = pick_state(cluster);
+  VersionedObject newest = state;
+  keep_newest_values(newest);
+  for (std::uint64_t now : {kNow, kNow + 20'000}) {
+    RC_ASSERT(type_of(newest, now) == type_of(state, now));
+    RC_ASSERT(string_value(newest, now).exists == string_value(state, now).exists);
+    RC_ASSERT(string_value(newest, now).text == string_value(state, now).text);
+    RC_ASSERT(hash_fields(newest, now) == hash_fields(state, now));
+    RC_ASSERT(set_members(newest, now) == set_members(state, now));
+  }
+  RC_ASSERT(expiry_of(newest) == expiry_of(state));
+  RC_ASSERT(newest.context() == state.context());
+  std::map<std::string, int> bases;  // Per slot ("" the string, else the field).
+  for (const Sibling& entry : newest.siblings()) {
+    if (entry.kind == EntryKind::kValue || entry.kind == EntryKind::kTombstone) ++bases[""];
+    if (entry.kind == EntryKind::kFieldValue || entry.kind == EntryKind::kFieldTombstone) {
+      ++bases["f" + entry.field];
+    }
+  }
+  for (const auto& [slot, count] : bases) RC_ASSERT(count == 1);
+  VersionedObject again = newest;
+  RC_ASSERT(!keep_newest_values(again));
+  RC_ASSERT(again == newest);
+}
+
+// Replicas of an lww bucket that collapse at every write and merge, in any order, end equal once
+// they have exchanged their states.
+RC_GTEST_PROP(DataTypes, LwwReplicasConverge, ()) {
+  TypedCluster cluster(uniform<std::size_t>(2, 5), /*lww=*/true);
+  run_random(cluster);
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t to = 0; to < cluster.size(); ++to) {
+      for (std::size_t from = 0; from < cluster.size(); ++from) cluster.merge(from, to);
+    }
+  }
+  for (std::size_t i = 1; i < cluster.size(); ++i)
+    RC_ASSERT(cluster.replica(i) == cluster.replica(0));
+}
+
+TEST(DataTypes, LwwKeepsOnlyTheNewestOfConcurrentSets) {
+  VersionedObject a, b;
+  ASSERT_TRUE(apply_data_op(a, make_data_op(DataOpCode::kSet, {"old"}), 1, kNow).is_ok());
+  ASSERT_TRUE(apply_data_op(b, make_data_op(DataOpCode::kSet, {"new"}), 2, kNow + 5).is_ok());
+  VersionedObject siblings = VersionedObject::merge(a, b);
+  EXPECT_EQ(siblings.live_values().size(), 2U);
+  VersionedObject lww = siblings;
+  EXPECT_TRUE(keep_newest_values(lww));
+  EXPECT_EQ(lww.live_values(), std::vector<std::string>{"new"});
+  EXPECT_EQ(string_value(lww, kNow + 10).text, "new");
+  // The context still covers the dropped write: a replica holding it drops it at the merge.
+  a.merge_from(lww);
+  EXPECT_EQ(a.live_values(), std::vector<std::string>{"new"});
+  // A newer delete wins the same way, and the older value goes with its reset offsets.
+  VersionedObject counter;
+  ASSERT_TRUE(apply_data_op(counter, make_data_op(DataOpCode::kIncrBy, {}, 5), 3, kNow).is_ok());
+  VersionedObject reset = counter;
+  ASSERT_TRUE(apply_data_op(reset, make_data_op(DataOpCode::kSet, {"10"}), 4, kNow + 1).is_ok());
+  VersionedObject other = counter;
+  ASSERT_TRUE(apply_data_op(other, make_data_op(DataOpCode::kSet, {"20"}), 5, kNow + 2).is_ok());
+  VersionedObject both = VersionedObject::merge(reset, other);
+  VersionedObject collapsed = both;
+  keep_newest_values(collapsed);
+  EXPECT_EQ(string_value(collapsed, kNow + 3).text, string_value(both, kNow + 3).text);
+  EXPECT_EQ(string_value(collapsed, kNow + 3).text, "20");
+  EXPECT_LT(collapsed.siblings().size(), both.siblings().size());
 }
 
 }  // namespace
