@@ -262,6 +262,16 @@ TEST(RespCommands, MgetAnswersEveryKeyInOrder) {
   EXPECT_EQ(reply(store, {"GET", "d"}), "$1\r\n9\r\n");
 }
 
+TEST(RespCommands, MsetnxOfAKeyNamedTwiceSetsItsLastValue) {
+  FakeStore store;
+  EXPECT_EQ(reply(store, {"MSETNX", "k", "1", "other", "x", "k", "2"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"GET", "k"}), "$1\r\n2\r\n");
+  EXPECT_EQ(reply(store, {"GET", "other"}), "$1\r\nx\r\n");
+  EXPECT_EQ(reply(store, {"MSETNX", "n", "1", "n", "2", "k", "3"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"EXISTS", "n"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"GET", "k"}), "$1\r\n2\r\n");
+}
+
 TEST(RespCommands, CountersCountAndRefuseWhatRedisRefuses) {
   FakeStore store;
   EXPECT_EQ(reply(store, {"INCR", "c"}), ":1\r\n");

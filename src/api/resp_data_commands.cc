@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <limits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "api/resp_planner.h"
@@ -237,17 +238,26 @@ RespCommandPlan plan_mset(RespArgs& args, RespSession& session, const RespServer
 
 // MSETNX: reads every key; sets them (each with NX) only when none exists. Not atomic: a key
 // created concurrently through another node is not overwritten (that SET NX does nothing) and the
-// reply is then 0 though the other keys were set.
+// reply is then 0 though the other keys were set. A key named twice is read and written once,
+// with its last value, as Redis sets the pairs in order (`MSETNX k 1 k 2` answers 1, k is "2");
+// two SET NX of one key would make the second fail and the reply 0 after a write.
 RespCommandPlan plan_msetnx(RespArgs& args, RespSession& session, const RespServerInfo&) {
   if (args.size() % 2 != 1) return immediate(error_step(arity_error(args[0])));
   RespCommandPlan plan;
   plan.writes = true;
   std::vector<std::pair<std::string, std::string>> pairs;
+  std::unordered_map<std::string_view, std::size_t> pair_of_key;  // Views of `args`.
   for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+    const auto [seen, added] = pair_of_key.try_emplace(args[i], pairs.size());
+    if (!added) {
+      pairs[seen->second].second = args[i + 1];
+      continue;
+    }
     plan.keys.push_back(args[i]);
     plan.first.requests.push_back(make_object_get(session.bucket, args[i]));
     pairs.emplace_back(args[i], args[i + 1]);
   }
+  assert(pairs.size() == plan.first.requests.size());
   plan.first.then = [bucket = session.bucket,
                      pairs = std::move(pairs)](std::vector<ClientReply> replies) {
     for (const auto& reply : replies) {
