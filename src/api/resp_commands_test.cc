@@ -310,6 +310,23 @@ TEST(RespCommands, SetsAnswerInBothProtocols) {
   EXPECT_EQ(c({"SMEMBERS", "missing"}), "~0\r\n");
 }
 
+TEST(RespCommands, InfiniteFloatIncrementsGetRedisMessages) {
+  FakeStore store;
+  const std::string incr_infinite = "-ERR increment would produce NaN or Infinity\r\n";
+  const std::string hash_infinite = "-ERR value is NaN or Infinity\r\n";
+  const std::string not_a_float = "-ERR value is not a valid float\r\n";
+  for (const std::string infinite : {"inf", "-inf", "+inf", "INF", "Infinity", "-INFINITY"}) {
+    EXPECT_EQ(reply(store, {"INCRBYFLOAT", "f", infinite}), incr_infinite) << infinite;
+    EXPECT_EQ(reply(store, {"HINCRBYFLOAT", "h", "a", infinite}), hash_infinite) << infinite;
+  }
+  for (const std::string other : {"nan", "-nan", "+-inf", "++inf", " inf", "inf ", "1e5000", ""}) {
+    EXPECT_EQ(reply(store, {"INCRBYFLOAT", "f", other}), not_a_float) << other;
+    EXPECT_EQ(reply(store, {"HINCRBYFLOAT", "h", "a", other}), not_a_float) << other;
+  }
+  EXPECT_EQ(reply(store, {"EXISTS", "f", "h"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"INCRBYFLOAT", "f", "+1.5"}), "$3\r\n1.5\r\n");
+}
+
 TEST(RespCommands, HashesAnswerInBothProtocols) {
   Connection c;
   EXPECT_EQ(c({"HSET", "h", "f", "1", "g", "x"}), ":2\r\n");

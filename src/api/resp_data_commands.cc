@@ -5,6 +5,8 @@
 // the coordinator's wall clock.
 #include <algorithm>
 #include <cassert>
+#include <charconv>
+#include <cmath>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
@@ -359,8 +361,29 @@ bool valid_float(std::string_view text) {
   return core::parse_long_double(text, value);
 }
 
+// An infinite increment ("inf", "-Infinity", "+INF": any case): Redis reads it as a number and
+// then refuses it with a message of its own; NaN and other text are not valid floats.
+bool infinite_float(std::string_view text) {
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+    if (!text.empty() && (text.front() == '+' || text.front() == '-')) return false;
+  }
+  long double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && std::isinf(value);
+}
+
+// The error for a float increment that is not a finite number; `infinite` is Redis's message
+// for an infinite one, which differs between INCRBYFLOAT and HINCRBYFLOAT.
+std::string invalid_float_increment(std::string_view text, std::string_view infinite) {
+  return std::string(infinite_float(text) ? infinite : "ERR value is not a valid float");
+}
+
 RespCommandPlan plan_incrbyfloat(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  if (!valid_float(args[2])) return immediate(error_step("ERR value is not a valid float"));
+  if (!valid_float(args[2])) {
+    return immediate(error_step(
+        invalid_float_increment(args[2], "ERR increment would produce NaN or Infinity")));
+  }
   return plan_update(session, std::move(args[1]),
                      core::make_data_op(DataOpCode::kIncrByFloat, {args[2]}));
 }
@@ -596,7 +619,9 @@ RespCommandPlan plan_hincrby(RespArgs& args, RespSession& session, const RespSer
 }
 
 RespCommandPlan plan_hincrbyfloat(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  if (!valid_float(args[3])) return immediate(error_step("ERR value is not a valid float"));
+  if (!valid_float(args[3])) {
+    return immediate(error_step(invalid_float_increment(args[3], "ERR value is NaN or Infinity")));
+  }
   return plan_update(session, args[1],
                      core::make_data_op(DataOpCode::kHashIncrByFloat, {args[2], args[3]}));
 }
