@@ -252,6 +252,7 @@ describe(`ioredis ${version} against a 3-node ringkv cluster`, () => {
     assert.equal(await b.hincrbyfloat(key, 'score', 1.25), '1.25');
     assert.equal(await c.hsetnx(key, 'score', '9'), 0);
     await assert_redis_error(b.hincrby(key, 'lang', 1), 'ERR hash value is not an integer');
+    await assert_redis_error(c.hincrbyfloat(key, 'score', '-inf'), 'ERR value is NaN or Infinity');
   });
 
   it('pipeline(): replies in order, errors in place, read-your-writes', async () => {

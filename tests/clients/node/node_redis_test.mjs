@@ -162,6 +162,8 @@ describe(`node-redis ${version} against a 3-node ringkv cluster`, () => {
     assert.equal(await a.set(`${k}word`, 'ten'), 'OK');
     await assert_redis_error(c.incr(`${k}word`), NOT_AN_INTEGER);
     await assert_redis_error(c.incrByFloat(`${k}word`, 1), 'ERR value is not a valid float');
+    await assert_redis_error(a.incrByFloat(`${k}f`, Infinity),
+                             'ERR increment would produce NaN or Infinity');
     assert.equal(await a.set(`${k}max`, '9223372036854775807'), 'OK');
     await assert_redis_error(b.incr(`${k}max`), 'ERR increment or decrement would overflow');
   });
