@@ -24,6 +24,11 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+# Node.js and npm for the node client tests (tests/clients/node): Debian's nodejs and npm, checked
+# as commands rather than packages, because a nodejs from elsewhere (NodeSource's bundles npm and
+# conflicts with Debian's npm package) serves as well.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   sudo_cmd=()

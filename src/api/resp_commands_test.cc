@@ -63,9 +63,9 @@ class FakeStore {
     }
     const bool supersedes = request.supersede_known || request.context == current;
     const core::VersionVector read = supersedes ? entry.object.context() : core::VersionVector();
-    entry.object.update(read, kActor, now_ms,
-                        request.op == ClientOp::kPut ? std::optional<std::string>(request.value)
-                                                     : std::nullopt);
+    entry.object.update(
+        read, kActor, now_ms,
+        request.op == ClientOp::kPut ? std::optional<std::string>(request.value) : std::nullopt);
     ++entry.version;
     return reply;
   }
@@ -92,11 +92,10 @@ class FakeStore {
   };
   // What the node returns as a get's values (Node::read_reply).
   std::vector<std::string> live(const core::VersionedObject& object) const {
-    const auto plain = std::all_of(object.siblings().begin(), object.siblings().end(),
-                                   [](const core::Sibling& s) {
-                                     return s.kind == core::EntryKind::kValue ||
-                                            s.kind == core::EntryKind::kTombstone;
-                                   });
+    const auto plain =
+        std::all_of(object.siblings().begin(), object.siblings().end(), [](const core::Sibling& s) {
+          return s.kind == core::EntryKind::kValue || s.kind == core::EntryKind::kTombstone;
+        });
     if (plain) return object.live_values();
     auto value = core::string_value(object, now_ms);
     if (!value.exists) return {};
@@ -254,14 +253,23 @@ TEST(RespCommands, MgetAnswersEveryKeyInOrder) {
   FakeStore store;
   ASSERT_EQ(reply(store, {"SET", "a", "1"}), "+OK\r\n");
   ASSERT_EQ(reply(store, {"HSET", "h", "f", "v"}), ":1\r\n");
-  EXPECT_EQ(reply(store, {"MGET", "a", "missing", "h"}),
-            "*3\r\n$1\r\n1\r\n$-1\r\n$-1\r\n");
+  EXPECT_EQ(reply(store, {"MGET", "a", "missing", "h"}), "*3\r\n$1\r\n1\r\n$-1\r\n$-1\r\n");
   EXPECT_EQ(reply(store, {"MSET", "a", "2", "b", "3"}), "+OK\r\n");
   EXPECT_EQ(reply(store, {"MGET", "a", "b"}), "*2\r\n$1\r\n2\r\n$1\r\n3\r\n");
   EXPECT_EQ(reply(store, {"MSET", "a"}), "-ERR wrong number of arguments for 'mset' command\r\n");
   EXPECT_EQ(reply(store, {"MSETNX", "a", "9", "c", "9"}), ":0\r\n");
   EXPECT_EQ(reply(store, {"MSETNX", "c", "9", "d", "9"}), ":1\r\n");
   EXPECT_EQ(reply(store, {"GET", "d"}), "$1\r\n9\r\n");
+}
+
+TEST(RespCommands, MsetnxOfAKeyNamedTwiceSetsItsLastValue) {
+  FakeStore store;
+  EXPECT_EQ(reply(store, {"MSETNX", "k", "1", "other", "x", "k", "2"}), ":1\r\n");
+  EXPECT_EQ(reply(store, {"GET", "k"}), "$1\r\n2\r\n");
+  EXPECT_EQ(reply(store, {"GET", "other"}), "$1\r\nx\r\n");
+  EXPECT_EQ(reply(store, {"MSETNX", "n", "1", "n", "2", "k", "3"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"EXISTS", "n"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"GET", "k"}), "$1\r\n2\r\n");
 }
 
 TEST(RespCommands, CountersCountAndRefuseWhatRedisRefuses) {
@@ -295,10 +303,28 @@ TEST(RespCommands, SetsAnswerInBothProtocols) {
   EXPECT_EQ(c({"SREM", "s", "a", "z"}), ":1\r\n");
   EXPECT_EQ(c({"SCARD", "s"}), ":2\r\n");
   EXPECT_EQ(c({"TYPE", "s"}), "+set\r\n");
-  EXPECT_EQ(c({"GET", "s"}), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(c({"GET", "s"}),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
   ASSERT_EQ(c({"HELLO", "3"}).substr(0, 1), "%");
   EXPECT_EQ(c({"SMEMBERS", "s"}), "~2\r\n$1\r\nb\r\n$1\r\nc\r\n");
   EXPECT_EQ(c({"SMEMBERS", "missing"}), "~0\r\n");
+}
+
+TEST(RespCommands, InfiniteFloatIncrementsGetRedisMessages) {
+  FakeStore store;
+  const std::string incr_infinite = "-ERR increment would produce NaN or Infinity\r\n";
+  const std::string hash_infinite = "-ERR value is NaN or Infinity\r\n";
+  const std::string not_a_float = "-ERR value is not a valid float\r\n";
+  for (const std::string infinite : {"inf", "-inf", "+inf", "INF", "Infinity", "-INFINITY"}) {
+    EXPECT_EQ(reply(store, {"INCRBYFLOAT", "f", infinite}), incr_infinite) << infinite;
+    EXPECT_EQ(reply(store, {"HINCRBYFLOAT", "h", "a", infinite}), hash_infinite) << infinite;
+  }
+  for (const std::string other : {"nan", "-nan", "+-inf", "++inf", " inf", "inf ", "1e5000", ""}) {
+    EXPECT_EQ(reply(store, {"INCRBYFLOAT", "f", other}), not_a_float) << other;
+    EXPECT_EQ(reply(store, {"HINCRBYFLOAT", "h", "a", other}), not_a_float) << other;
+  }
+  EXPECT_EQ(reply(store, {"EXISTS", "f", "h"}), ":0\r\n");
+  EXPECT_EQ(reply(store, {"INCRBYFLOAT", "f", "+1.5"}), "$3\r\n1.5\r\n");
 }
 
 TEST(RespCommands, HashesAnswerInBothProtocols) {
@@ -321,7 +347,8 @@ TEST(RespCommands, HashesAnswerInBothProtocols) {
   ASSERT_EQ(c({"HELLO", "3"}).substr(0, 1), "%");
   EXPECT_EQ(c({"HGETALL", "h"}), "%2\r\n$1\r\nf\r\n$1\r\n5\r\n$1\r\ng\r\n$1\r\ny\r\n");
   EXPECT_EQ(c({"HGET", "h", "zz"}), "_\r\n");
-  EXPECT_EQ(c({"INCR", "h"}), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(c({"INCR", "h"}),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
 }
 
 TEST(RespCommands, ExpiryCommandsFollowRedis) {
@@ -452,8 +479,7 @@ TEST(RespCommands, ToolsCanStart) {
             "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
   EXPECT_EQ(reply(store, {"CONFIG", "GET", "app*", "sa?e"}),
             "*4\r\n$4\r\nsave\r\n$0\r\n\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
-  EXPECT_EQ(reply(store, {"CONFIG", "GET", "maxmemory"}),
-            "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "maxmemory"}), "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
   EXPECT_EQ(reply(store, {"CONFIG", "GET", "nosuch"}), "*0\r\n");
   EXPECT_EQ(reply(store, {"CONFIG", "SET", "save", ""}).rfind("-ERR CONFIG set is not", 0), 0u);
   EXPECT_EQ(reply(store, {"SELECT", "0"}), "+OK\r\n");
@@ -489,7 +515,6 @@ TEST(RespCommands, PlansNameTheKeysTheyTouch) {
   EXPECT_TRUE(run(store, {"PING"}).plan.keys.empty());
 }
 
-
 // --- Protocol -------------------------------------------------------------------------------
 
 TEST(RespProtocolSwitch, Hello3SwitchesTheConnectionAndRepliesTheServerMap) {
@@ -516,11 +541,9 @@ TEST(RespProtocolSwitch, HelloRefusesWhatRedisRefuses) {
   Connection c;
   EXPECT_EQ(c({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_EQ(c({"HELLO", "1"}), "-NOPROTO unsupported protocol version\r\n");
-  EXPECT_EQ(c({"HELLO", "three"}),
-            "-ERR Protocol version is not an integer or out of range\r\n");
+  EXPECT_EQ(c({"HELLO", "three"}), "-ERR Protocol version is not an integer or out of range\r\n");
   EXPECT_EQ(c({"HELLO", "3", "FOO"}), "-ERR Syntax error in HELLO option 'FOO'\r\n");
-  EXPECT_EQ(c({"HELLO", "3", "AUTH", "default"}),
-            "-ERR Syntax error in HELLO option 'AUTH'\r\n");
+  EXPECT_EQ(c({"HELLO", "3", "AUTH", "default"}), "-ERR Syntax error in HELLO option 'AUTH'\r\n");
   EXPECT_EQ(c({"HELLO", "3", "SETNAME", "a b"}),
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
   EXPECT_EQ(c({"HELLO", "3", "AUTH", "bob", "secret"}),
@@ -533,8 +556,7 @@ TEST(RespProtocolSwitch, HelloRefusesWhatRedisRefuses) {
 TEST(RespProtocolSwitch, HelloWithTheDefaultUserAndAnyPasswordAuthenticatesAndNames) {
   Connection c;
   // What node-redis and redis-py send when configured with a user and password.
-  EXPECT_EQ(c({"HELLO", "3", "AUTH", "default", "", "SETNAME", "worker-1"}).rfind("%7\r\n", 0),
-            0u);
+  EXPECT_EQ(c({"HELLO", "3", "AUTH", "default", "", "SETNAME", "worker-1"}).rfind("%7\r\n", 0), 0u);
   EXPECT_EQ(c.session.name, "worker-1");
   EXPECT_EQ(c({"CLIENT", "GETNAME"}), "$8\r\nworker-1\r\n");
 }
@@ -694,8 +716,7 @@ TEST(RespTransactions, TheQueueIsBounded) {
   for (std::size_t i = 0; i < kRespTransactionCommandsMax; ++i) {
     ASSERT_EQ(c({"PING"}), "+QUEUED\r\n");
   }
-  EXPECT_EQ(c({"PING"}).rfind("-ERR transaction too long: ringkv queues at most 10000 commands",
-                              0),
+  EXPECT_EQ(c({"PING"}).rfind("-ERR transaction too long: ringkv queues at most 10000 commands", 0),
             0u);
   EXPECT_EQ(c({"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
   EXPECT_TRUE(c.session.transaction.queued.empty());
@@ -727,8 +748,7 @@ TEST(RespClient, NamesAreKeptValidatedAndShown) {
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
   EXPECT_EQ(c({"CLIENT", "SETNAME", "tab\there"}),
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
-  EXPECT_EQ(c({"CLIENT", "SETNAME", std::string(1025, 'n')}).rfind("-ERR Client names is", 0),
-            0u);
+  EXPECT_EQ(c({"CLIENT", "SETNAME", std::string(1025, 'n')}).rfind("-ERR Client names is", 0), 0u);
   EXPECT_EQ(c({"CLIENT", "GETNAME"}), "$5\r\nweb-1\r\n") << "a refused name changes nothing";
   EXPECT_EQ(c({"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}), "+OK\r\n");
   EXPECT_EQ(c({"CLIENT", "SETINFO", "lib-ver", "5.0.1"}), "+OK\r\n");
@@ -913,8 +933,9 @@ TEST(RespInfo, ReportsWhatRedisCliStatAndExportersRead) {
 TEST(RespInfo, SectionsAreChosenOnceAndRespThreeGetsVerbatimText) {
   RespServerInfo info;
   const std::string memory = immediate_reply({"INFO", "memory", "MEMORY"}, info);
-  EXPECT_EQ(memory, "$72\r\n# Memory\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
-                    "maxmemory_policy:noeviction\r\n\r\n")
+  EXPECT_EQ(memory,
+            "$72\r\n# Memory\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
+            "maxmemory_policy:noeviction\r\n\r\n")
       << "without the host's hook only what is configured";
   const std::string both = immediate_reply({"INFO", "stats", "persistence"}, info);
   EXPECT_LT(both.find("# Stats"), both.find("# Persistence"));
@@ -1017,8 +1038,8 @@ TEST(RespCommandTable, CommandDocsDescribeArgumentsAsRedisCliReadsThem) {
   c({"HELLO", "3"});
   const std::string map = c({"COMMAND", "DOCS", "get", "nosuch", "GET"});
   EXPECT_EQ(map.rfind("%1\r\n$3\r\nget\r\n%5\r\n", 0), 0u) << map;
-  EXPECT_EQ(immediate_reply({"COMMAND", "DOCS"}).rfind(
-                "*" + std::to_string(2 * resp_command_count()) + "\r\n", 0),
+  EXPECT_EQ(immediate_reply({"COMMAND", "DOCS"})
+                .rfind("*" + std::to_string(2 * resp_command_count()) + "\r\n", 0),
             0u);
 }
 
@@ -1075,8 +1096,8 @@ TEST(RespCommandSyntax, RendersAsRedisCliHints) {
 }
 
 TEST(RespCommandSyntax, MalformedSyntaxIsRefused) {
-  for (const char* bad : {"[key", "key]", "a | | b", "...", "x:float", "[[[[[[[[[[a]]]]]]]]]]",
-                          "a |", ":integer"}) {
+  for (const char* bad :
+       {"[key", "key]", "a | | b", "...", "x:float", "[[[[[[[[[[a]]]]]]]]]]", "a |", ":integer"}) {
     EXPECT_FALSE(parse_resp_syntax(bad).is_ok()) << bad;
   }
 }
@@ -1098,9 +1119,9 @@ TEST(RespDatabases, TheSettingListsValidBucketsOnce) {
   EXPECT_EQ(*parse_resp_databases("default"), std::vector<std::string>{"default"});
   EXPECT_EQ(*parse_resp_databases("default,sessions,cache:v2"),
             (std::vector<std::string>{"default", "sessions", "cache:v2"}));
-  for (const std::string& bad : {std::string(""), std::string("a,"), std::string(",a"),
-                                std::string("a,,b"), std::string("a,a"), std::string("a b"),
-                                std::string("a\tb"), std::string(256, 'b')}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("a,"), std::string(",a"), std::string("a,,b"),
+        std::string("a,a"), std::string("a b"), std::string("a\tb"), std::string(256, 'b')}) {
     const auto parsed = parse_resp_databases(bad);
     EXPECT_FALSE(parsed.is_ok()) << bad;
     if (!parsed.is_ok()) {

@@ -5,7 +5,10 @@
 // the coordinator's wall clock.
 #include <algorithm>
 #include <cassert>
+#include <charconv>
+#include <cmath>
 #include <limits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "api/resp_planner.h"
@@ -237,17 +240,26 @@ RespCommandPlan plan_mset(RespArgs& args, RespSession& session, const RespServer
 
 // MSETNX: reads every key; sets them (each with NX) only when none exists. Not atomic: a key
 // created concurrently through another node is not overwritten (that SET NX does nothing) and the
-// reply is then 0 though the other keys were set.
+// reply is then 0 though the other keys were set. A key named twice is read and written once,
+// with its last value, as Redis sets the pairs in order (`MSETNX k 1 k 2` answers 1, k is "2");
+// two SET NX of one key would make the second fail and the reply 0 after a write.
 RespCommandPlan plan_msetnx(RespArgs& args, RespSession& session, const RespServerInfo&) {
   if (args.size() % 2 != 1) return immediate(error_step(arity_error(args[0])));
   RespCommandPlan plan;
   plan.writes = true;
   std::vector<std::pair<std::string, std::string>> pairs;
+  std::unordered_map<std::string_view, std::size_t> pair_of_key;  // Views of `args`.
   for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+    const auto [seen, added] = pair_of_key.try_emplace(args[i], pairs.size());
+    if (!added) {
+      pairs[seen->second].second = args[i + 1];
+      continue;
+    }
     plan.keys.push_back(args[i]);
     plan.first.requests.push_back(make_object_get(session.bucket, args[i]));
     pairs.emplace_back(args[i], args[i + 1]);
   }
+  assert(pairs.size() == plan.first.requests.size());
   plan.first.then = [bucket = session.bucket,
                      pairs = std::move(pairs)](std::vector<ClientReply> replies) {
     for (const auto& reply : replies) {
@@ -349,8 +361,29 @@ bool valid_float(std::string_view text) {
   return core::parse_long_double(text, value);
 }
 
+// An infinite increment ("inf", "-Infinity", "+INF": any case): Redis reads it as a number and
+// then refuses it with a message of its own; NaN and other text are not valid floats.
+bool infinite_float(std::string_view text) {
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+    if (!text.empty() && (text.front() == '+' || text.front() == '-')) return false;
+  }
+  long double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && std::isinf(value);
+}
+
+// The error for a float increment that is not a finite number; `infinite` is Redis's message
+// for an infinite one, which differs between INCRBYFLOAT and HINCRBYFLOAT.
+std::string invalid_float_increment(std::string_view text, std::string_view infinite) {
+  return std::string(infinite_float(text) ? infinite : "ERR value is not a valid float");
+}
+
 RespCommandPlan plan_incrbyfloat(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  if (!valid_float(args[2])) return immediate(error_step("ERR value is not a valid float"));
+  if (!valid_float(args[2])) {
+    return immediate(error_step(
+        invalid_float_increment(args[2], "ERR increment would produce NaN or Infinity")));
+  }
   return plan_update(session, std::move(args[1]),
                      core::make_data_op(DataOpCode::kIncrByFloat, {args[2]}));
 }
@@ -586,7 +619,9 @@ RespCommandPlan plan_hincrby(RespArgs& args, RespSession& session, const RespSer
 }
 
 RespCommandPlan plan_hincrbyfloat(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  if (!valid_float(args[3])) return immediate(error_step("ERR value is not a valid float"));
+  if (!valid_float(args[3])) {
+    return immediate(error_step(invalid_float_increment(args[3], "ERR value is NaN or Infinity")));
+  }
   return plan_update(session, args[1],
                      core::make_data_op(DataOpCode::kHashIncrByFloat, {args[2], args[3]}));
 }

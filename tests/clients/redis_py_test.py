@@ -7,79 +7,29 @@ usage: redis_py_test.py RINGKV_BINARY
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
 import redis
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ringkv_cluster import Cluster  # noqa: E402
+
 RINGKV = None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
-class Cluster:
-    def __init__(self, size=3):
-        self.dir = tempfile.mkdtemp(prefix="ringkv-redis-py-")
-        self.native = [free_port() for _ in range(size)]
-        self.resp = [free_port() for _ in range(size)]
-        peers = ",".join(f"n{i + 1}=127.0.0.1:{p}" for i, p in enumerate(self.native))
-        self.procs = []
-        for i in range(size):
-            log = open(os.path.join(self.dir, f"n{i + 1}.log"), "w")
-            self.procs.append(subprocess.Popen(
-                [RINGKV, "serve", "--node-id", f"n{i + 1}", "--listen",
-                 f"127.0.0.1:{self.native[i]}", "--resp-listen", f"127.0.0.1:{self.resp[i]}",
-                 "--peers", peers, "--engine", "memory", "--request-timeout-ms", "2000",
-                 "--data-dir", os.path.join(self.dir, f"n{i + 1}")],
-                stdout=log, stderr=subprocess.STDOUT))
-        for port in self.resp:
-            if not wait_for_port(port):
-                raise RuntimeError("a node did not start: " + self.logs())
-
-    def client(self, i, **kwargs):
-        return redis.Redis(host="127.0.0.1", port=self.resp[i], socket_timeout=10, **kwargs)
-
-    def logs(self):
-        out = []
-        for name in sorted(os.listdir(self.dir)):
-            if name.endswith(".log"):
-                with open(os.path.join(self.dir, name)) as f:
-                    out.append(f"--- {name}\n" + f.read()[-3000:])
-        return "\n".join(out)
-
-    def stop(self):
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            proc.wait(timeout=20)
-        shutil.rmtree(self.dir, ignore_errors=True)
+def client(cluster, i, **kwargs):
+    return redis.Redis(host="127.0.0.1", port=cluster.resp[i], socket_timeout=10, **kwargs)
 
 
 class RedisPy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster()
-        cls.r = [cls.cluster.client(i) for i in range(3)]
+        cls.cluster = Cluster(RINGKV, prefix="ringkv-redis-py-")
+        cls.r = [client(cls.cluster, i) for i in range(3)]
 
     @classmethod
     def tearDownClass(cls):
@@ -130,7 +80,7 @@ class RedisPy(unittest.TestCase):
         per_client = 200
 
         def work(i):
-            c = self.cluster.client(i)
+            c = client(self.cluster, i)
             for _ in range(per_client):
                 c.incr("py:counter")
 
@@ -151,7 +101,7 @@ class RedisPy(unittest.TestCase):
         threads = []
 
         def work(i):
-            c = self.cluster.client(i)
+            c = client(self.cluster, i)
             for j in range(100):
                 c.sadd("py:set", f"m{i}-{j}")
 
@@ -209,14 +159,14 @@ class RedisPy(unittest.TestCase):
         stop = threading.Event()
 
         def writer(i):
-            c = self.cluster.client(i)
+            c = client(self.cluster, i)
             n = 0
             while not stop.is_set():
                 c.set("py:contended", f"w{i}-{n}")
                 n += 1
 
         def reader(i):
-            c = self.cluster.client(i)
+            c = client(self.cluster, i)
             for _ in range(300):
                 try:
                     value = c.get("py:contended")
