@@ -161,13 +161,10 @@ def run_once(args, control, log):
             resp_workloads = [workloads.SetAdd(cluster, seed, threads=args.control_threads,
                                                pace_s=0, keys=args.control_keys, control=True)]
         else:
-            resp_workloads = [
-                workloads.UniqueKeys(cluster, seed, threads=args.unique_threads, pace_s=0.02),
-                workloads.SetAdd(cluster, seed, threads=args.set_threads, pace_s=0.02,
-                                 keys=args.set_keys),
-            ]
+            resp_workloads = [make(cluster, seed, args) for name, make in RESP_WORKLOADS.items()
+                              if name in args.workloads]
         ryw_out = os.path.join(run_dir, "ryw.jsonl")
-        if not control:
+        if not control and "read-your-writes" in args.workloads:
             servers = ",".join(cluster.native(n) for n in cluster.members())
             ryw_proc = subprocess.Popen(
                 [args.fault_client, "ryw", "--servers", servers, "--out", ryw_out,
@@ -220,12 +217,10 @@ def run_once(args, control, log):
         server = cluster.native(reader)
         summaries = []
         for workload in resp_workloads:
-            keys = {r["key"] for r in workload.records}
-            reads = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
-            if isinstance(workload, workloads.UniqueKeys):
-                summaries.append(checker.check_unique(workload.records, reads))
-            else:
-                summaries.append(checker.check_set(workload.name, workload.records, reads))
+            with open(os.path.join(run_dir, f"{workload.name}.jsonl"), "w") as history:
+                for record in workload.records:
+                    history.write(json.dumps(record) + "\n")
+            summaries.append(final_check(workload, cluster, server, args, run_dir, log, result))
         if ryw_proc:
             records = []
             if os.path.exists(ryw_out):
@@ -280,6 +275,11 @@ def run_once(args, control, log):
                     reasons.append(f"{s.name}: {len(s.unreadable)} keys unreadable")
                 if s.phantoms:
                     reasons.append(f"{s.name}: {len(s.phantoms)} phantom values")
+                if s.diverged:
+                    reasons.append(f"{s.name}: members disagree on {len(s.diverged)} keys after "
+                                   f"{args.converge_timeout} s")
+                if s.implausible:
+                    reasons.append(f"{s.name}: {len(s.implausible)} implausible reads")
             if not settled:
                 reasons.append(f"the cluster did not settle: {why}")
             if crashes:
@@ -314,6 +314,64 @@ def run_once(args, control, log):
             print(f"run directory kept: {run_dir}", flush=True)
 
 
+# The RESP workloads a real run can select (--workloads), each made from the options.
+RESP_WORKLOADS = {
+    "unique-keys": lambda cluster, seed, args: workloads.UniqueKeys(
+        cluster, seed, threads=args.unique_threads, pace_s=0.02),
+    "set-add": lambda cluster, seed, args: workloads.SetAdd(
+        cluster, seed, threads=args.set_threads, pace_s=0.02, keys=args.set_keys),
+    "counter": lambda cluster, seed, args: workloads.Counter(
+        cluster, seed, threads=args.counter_threads, pace_s=0.02, keys=args.counter_keys),
+    "set": lambda cluster, seed, args: workloads.CrdtSet(
+        cluster, seed, threads=args.crdt_set_threads, pace_s=0.02, keys=args.crdt_set_keys),
+}
+WORKLOADS = ["unique-keys", "set-add", "read-your-writes", "counter", "set"]
+
+
+def final_check(workload, cluster, server, args, run_dir, log, result):
+    """The final reads of one RESP workload and its checker's summary. unique-keys and set-add:
+    r=3 through the native client. counter and set (merging types): RESP reads on every running
+    member until they agree (checker.converged_reads); counters also with r=3 natively."""
+    keys = {r["key"] for r in workload.records}
+    if isinstance(workload, workloads.UniqueKeys):
+        reads = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
+        return checker.check_unique(workload.records, reads)
+    if isinstance(workload, workloads.SetAdd):
+        reads = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
+        return checker.check_set(workload.name, workload.records, reads)
+    targets = [(n.id, cluster.resp(n)) for n in cluster.members() if n.running()]
+    counter = isinstance(workload, workloads.Counter)
+    if counter:
+        keys |= set(workload.key_names())
+    finals, rounds, converged, seconds = checker.converged_reads(
+        targets, keys, "GET" if counter else "SMEMBERS", timeout_s=args.converge_timeout,
+        log=log)
+    log(f"{workload.name}: final reads on {len(targets)} members "
+        f"{'agreed' if converged else 'DID NOT AGREE'} after {rounds} rounds, {seconds} s")
+    result.setdefault("converge", {})[workload.name] = {
+        "rounds": rounds, "converged": converged, "seconds": seconds}
+    if not counter:
+        dump_json(os.path.join(run_dir, f"final-{workload.name}.json"), finals)
+        return checker.check_crdt_set(workload.records, finals, converged)
+    strong = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
+    finals["r=3"] = {}
+    for key, read in strong.items():
+        values = read.get("values")
+        if "error" in read or values is None or len(values) > 1:
+            finals["r=3"][key] = {"error": read.get("error") or f"values {values}"}
+        else:
+            text = values[0] if values else "0"
+            finals["r=3"][key] = int(text) if workloads.is_integer_text(text) else {
+                "error": f"not an integer: {text!r}"}
+    dump_json(os.path.join(run_dir, f"final-{workload.name}.json"), finals)
+    return checker.check_counter(workload.records, finals, converged)
+
+
+def dump_json(path, value):
+    with open(path, "w") as out:
+        json.dump(value, out, indent=1, sort_keys=True)
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="ringkv fault harness: namespaces, nemesis, workloads, checker")
@@ -337,6 +395,16 @@ def parse_args(argv):
     parser.add_argument("--set-threads", type=int, default=4)
     parser.add_argument("--set-keys", type=int, default=3)
     parser.add_argument("--ryw-threads", type=int, default=3)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated workloads of a real run (default: all of "
+                             f"{','.join(WORKLOADS)})")
+    parser.add_argument("--counter-threads", type=int, default=3)
+    parser.add_argument("--counter-keys", type=int, default=3)
+    parser.add_argument("--crdt-set-threads", type=int, default=3)
+    parser.add_argument("--crdt-set-keys", type=int, default=3)
+    parser.add_argument("--converge-timeout", type=int, default=60,
+                        help="seconds the counter and set final reads wait for every member to "
+                             "read the same (default 60)")
     parser.add_argument("--control-threads", type=int, default=6)
     parser.add_argument("--control-keys", type=int, default=1)
     parser.add_argument("--control-duration", type=int, default=25,
@@ -352,6 +420,10 @@ def parse_args(argv):
     if args.build:
         args.ringkv = os.path.join(args.build, "src/cli/ringkv")
         args.fault_client = os.path.join(args.build, "tests/faults/fault_client")
+    args.workloads = [w for w in args.workloads.split(",") if w]
+    unknown = sorted(set(args.workloads) - set(WORKLOADS))
+    if unknown or not args.workloads:
+        parser.error(f"--workloads: unknown {unknown}; choose from {','.join(WORKLOADS)}")
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1, 1_000_000)
     if args.ci and args.duration == 60:
