@@ -143,6 +143,13 @@ class CounterTest(unittest.TestCase):
         self.assertIn("above the upper bound 11", summary.phantoms[0])
         self.assertFalse(summary.passed())
 
+    def test_a_control_increment_whose_read_failed_was_never_sent(self):
+        # counter-control: GET then SET; a failed GET means the SET was not sent.
+        history = [incr("c", 3), incr("c", 4, "failed", error="GET: Unavailable: only 1 of r=2")]
+        self.assertTrue(checker.check_counter(history, everywhere({"c": 3})).passed())
+        summary = checker.check_counter(history, everywhere({"c": 7}))
+        self.assertEqual(len(summary.phantoms), 3)
+
     def test_keys_never_written_must_read_zero(self):
         summary = checker.check_counter(self.history, everywhere({"c": 5, "untouched": 0}))
         self.assertTrue(summary.passed())

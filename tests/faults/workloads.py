@@ -218,7 +218,9 @@ def may_be_applied(record):
     connection could not be made) is known to have done nothing."""
     if record["outcome"] == "ok":
         return False
-    return not (record.get("error") or "").startswith("connect:")
+    # connect: the request could not be sent. GET: / GETALL: the read before a control or
+    # set-add write failed, so the write was never sent.
+    return not (record.get("error") or "").startswith(("connect:", "GET:", "GETALL:"))
 
 
 def as_integer_record(outcome, reply):
@@ -271,6 +273,35 @@ class Counter(RespWorkload):
         outcome, error, reply = as_integer_record(*link.command(command, key, amount))
         return {"key": key, "op": command.lower(), "delta": -amount if decrement else amount,
                 "outcome": outcome, "error": error, "reply": reply}
+
+
+class CounterControl(Counter):
+    """(control run only) The counter done wrong: GET, then SET of the value read plus the delta.
+    A SET is an observed reset that the newest of two concurrent ones wins, so concurrent
+    read-modify-writes lose increments: the counter checker must see acknowledged increments
+    missing."""
+
+    name = "counter-control"
+
+    def __init__(self, cluster, seed, threads, pace_s, keys=1, timeout_s=3.0):
+        super().__init__(cluster, seed, threads, pace_s, keys, timeout_s=timeout_s)
+
+    def key_names(self):
+        return [f"cctr-{k}" for k in range(self.keys)]
+
+    def operation(self, t, n, rng, link):
+        key = f"cctr-{rng.randrange(self.keys)}"
+        amount = rng.randint(1, 5)
+        record = {"key": key, "op": "incrby", "delta": amount, "reply": None}
+        outcome, reply = link.command("GET", key)
+        if outcome != "ok" or not (reply is None or is_integer_text(reply)):
+            _, error = as_record(outcome, reply)
+            record.update(outcome="failed", error=f"GET: {error or repr(reply)}")
+            return record
+        value = (0 if reply is None else int(reply)) + amount
+        record.update(zip(("outcome", "error"),
+                          as_record(*link.command("SET", key, str(value)), expected="OK")))
+        return record
 
 
 def is_integer_text(text):
