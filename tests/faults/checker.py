@@ -6,7 +6,7 @@ are merged), so a replica that missed a write, a wiped replica not yet refilled,
 delivered cannot hide an acknowledged value. RESP offers no per-request r, hence the native
 client for every workload's final read.
 
-lost, per workload:
+lost, per workload (for counter: final reads, one per member and key, below the bound):
   unique-keys       an acknowledged SET whose key does not hold its value at the end
   set-add(-control) an acknowledged add whose element is in no sibling of its key at the end
   read-your-writes  for each key (one writer each), the last acknowledged value is missing and
@@ -356,6 +356,8 @@ def check_counter(records, final_reads, converged=True, name="counter"):
                 continue
             values[reader] = value
             if value < low:
+                summary.notes["missing_max"] = max(summary.notes.get("missing_max", 0),
+                                                   low - value)
                 summary.lost.append(f"{key} on {reader}: {value}, below the lower bound {low} "
                                     f"(acknowledged {acked[key]}, unacknowledged "
                                     f"{maybe_neg[key]}..+{maybe_pos[key]}): at least "
