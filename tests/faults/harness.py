@@ -470,7 +470,14 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log = Log()
-    command = "scripts/fault-harness.sh " + " ".join(argv)
+    # The command to reproduce a failure: these arguments, the seed replaced by the run's.
+    kept, skip = [], False
+    for arg in argv:
+        if skip or arg == "--seed" or arg.startswith("--seed="):
+            skip = arg == "--seed"
+            continue
+        kept.append(arg)
+    command = " ".join(["scripts/fault-harness.sh", *kept])
     results = []
     ok = True
     try:
