@@ -305,50 +305,69 @@ def _final_values(final_reads):
     return by_key
 
 
+class CounterHistory:
+    """A counter history indexed per key: the acknowledged sum, the deltas that may have been
+    applied, and (time sent, delta) of every sent write for the intermediate-read bounds."""
+
+    def __init__(self, records, summary):
+        self.reads = collections.Counter()
+        self.acked = collections.Counter()
+        self.maybe_pos, self.maybe_neg = collections.Counter(), collections.Counter()
+        sent_pos, sent_neg = collections.defaultdict(list), collections.defaultdict(list)
+        for record in records:
+            key = record["key"]
+            if record["op"] == "get":
+                self.reads[record["outcome"]] += 1
+                if record["outcome"] != "ok":
+                    summary.errors[("read " + record["outcome"],
+                                    normalize(record.get("error")))] += 1
+                continue
+            summary.count(record)
+            delta = record["delta"]
+            if record["outcome"] == "ok":
+                self.acked[key] += delta
+            elif may_be_applied(record):
+                (self.maybe_pos if delta > 0 else self.maybe_neg)[key] += delta
+            if record["outcome"] == "ok" or may_be_applied(record):
+                (sent_pos if delta > 0 else sent_neg)[key].append((record["t"], delta))
+        self.prefix_pos = {key: _prefix_sums(pairs) for key, pairs in sent_pos.items()}
+        self.prefix_neg = {key: _prefix_sums(pairs) for key, pairs in sent_neg.items()}
+
+    def final_bounds(self, key):
+        """[A + U-, A + U+]: what the key may hold once every write has landed."""
+        return (self.acked[key] + self.maybe_neg[key], self.acked[key] + self.maybe_pos[key])
+
+    def sent_bounds(self, key, t):
+        """What a read answered at t may hold: the sums of the negative and of the positive
+        deltas sent by then."""
+        return (_sent_before(*self.prefix_neg.get(key, ([], [])), t),
+                _sent_before(*self.prefix_pos.get(key, ([], [])), t))
+
+    def describe(self, key):
+        return (f"acknowledged {self.acked[key]}, unacknowledged "
+                f"{self.maybe_neg[key]}..+{self.maybe_pos[key]}")
+
+
 def check_counter(records, final_reads, converged=True, name="counter"):
     """final_reads: {reader (node id, or "r=3"): {key: int or {"error": text}}}."""
     summary = Summary(name)
-    reads = collections.Counter()
-    acked = collections.Counter()
-    maybe_pos, maybe_neg = collections.Counter(), collections.Counter()
-    sent_pos, sent_neg = collections.defaultdict(list), collections.defaultdict(list)
-    for record in records:
-        key = record["key"]
-        if record["op"] == "get":
-            reads[record["outcome"]] += 1
-            if record["outcome"] != "ok":
-                summary.errors[("read " + record["outcome"], normalize(record.get("error")))] += 1
-            continue
-        summary.count(record)
-        delta = record["delta"]
-        if record["outcome"] == "ok":
-            acked[key] += delta
-        elif may_be_applied(record):
-            (maybe_pos if delta > 0 else maybe_neg)[key] += delta
-        if record["outcome"] == "ok" or may_be_applied(record):
-            (sent_pos if delta > 0 else sent_neg)[key].append((record["t"], delta))
-    bounds = {key: (acked[key] + maybe_neg[key], acked[key] + maybe_pos[key])
-              for key in set(acked) | set(maybe_pos) | set(maybe_neg)}
-    # Intermediate reads: GET answers and the values INCRBY/DECRBY answered.
-    prefix_pos = {key: _prefix_sums(pairs) for key, pairs in sent_pos.items()}
-    prefix_neg = {key: _prefix_sums(pairs) for key, pairs in sent_neg.items()}
+    history = CounterHistory(records, summary)
     checked = 0
-    for record in records:
+    for record in records:  # GET answers and the values INCRBY/DECRBY answered.
         if record["outcome"] != "ok" or record.get("reply") is None:
             continue
-        key, value = record["key"], record["reply"]
-        answered = record["t"] + record.get("dt", 0) + _TIME_SLACK_S
-        high = _sent_before(*prefix_pos.get(key, ([], [])), answered)
-        low = _sent_before(*prefix_neg.get(key, ([], [])), answered)
         checked += 1
+        key, value = record["key"], record["reply"]
+        answered = record["t"] + record.get("dt", 0)
+        low, high = history.sent_bounds(key, answered + _TIME_SLACK_S)
         if not low <= value <= high:
             summary.implausible.append(
                 f"{key}: {record['op']} via {record['host']} answered {value} at "
-                f"{answered - _TIME_SLACK_S:.3f} s, but only deltas summing to [{low}, {high}] "
-                "had been sent by then")
+                f"{answered:.3f} s, but only deltas summing to [{low}, {high}] had been sent by "
+                "then")
     finals = {}
     for key, by_reader in sorted(_final_values(final_reads).items()):
-        low, high = bounds.get(key, (0, 0))
+        low, high = history.final_bounds(key)
         values = {}
         for reader, value in sorted(by_reader.items()):
             if isinstance(value, dict):
@@ -359,19 +378,17 @@ def check_counter(records, final_reads, converged=True, name="counter"):
                 summary.notes["missing_max"] = max(summary.notes.get("missing_max", 0),
                                                    low - value)
                 summary.lost.append(f"{key} on {reader}: {value}, below the lower bound {low} "
-                                    f"(acknowledged {acked[key]}, unacknowledged "
-                                    f"{maybe_neg[key]}..+{maybe_pos[key]}): at least "
-                                    f"{low - value} acknowledged increments missing")
+                                    f"({history.describe(key)}): at least {low - value} "
+                                    "acknowledged increments missing")
             elif value > high:
                 summary.phantoms.append(f"{key} on {reader}: {value}, above the upper bound "
-                                        f"{high} (acknowledged {acked[key]}, unacknowledged "
-                                        f"{maybe_neg[key]}..+{maybe_pos[key]})")
+                                        f"{high} ({history.describe(key)})")
         if len(set(values.values())) > 1 or not converged:
             summary.diverged.append(f"{key}: {values}")
-        finals[key] = {"acknowledged": acked[key], "lower": low, "upper": high,
+        finals[key] = {"acknowledged": history.acked[key], "lower": low, "upper": high,
                        "values": sorted(set(values.values()))}
     summary.notes["final"] = finals
-    summary.notes["reads"] = dict(reads)
+    summary.notes["reads"] = dict(history.reads)
     summary.notes["intermediate_reads_checked"] = checked
     return summary
 
@@ -384,48 +401,67 @@ def _add_and_removals(records, key, element):
         for r in records if r["key"] == key and r.get("element") == element)
 
 
-def check_crdt_set(records, final_reads, converged=True, name="set"):
-    """final_reads: {reader (node id): {key: sorted members or {"error": text}}}."""
-    summary = Summary(name)
-    reads = collections.Counter()
-    adds = collections.defaultdict(dict)      # key -> element -> the SADD record
-    removed = collections.defaultdict(set)    # key -> elements an SREM of which was sent
-    removed_one = collections.defaultdict(set)  # key -> elements an acknowledged SREM removed
-    add_sent = collections.defaultdict(dict)  # key -> element -> when the SADD was sent
-    ops = collections.Counter()
-    for record in records:
-        key, op = record["key"], record["op"]
-        if op == "smembers":
-            reads[record["outcome"]] += 1
-            if record["outcome"] != "ok":
-                summary.errors[("read " + record["outcome"], normalize(record.get("error")))] += 1
-            continue
-        summary.count(record)
-        ops[(op, record["outcome"])] += 1
-        sent = record["outcome"] == "ok" or may_be_applied(record)
-        if op == "sadd":
-            adds[key][record["element"]] = record
-            if sent:
-                add_sent[key][record["element"]] = record["t"]
-            if record["outcome"] == "ok" and record.get("reply") == 0:
-                ops[("sadd", "answered 0")] += 1
-        elif sent:
-            removed[key].add(record["element"])
-            if record["outcome"] == "ok" and record.get("reply") == 1:
-                removed_one[key].add(record["element"])
+class SetHistory:
+    """A set history indexed per key: every SADD, when each sent SADD was sent, the elements an
+    SREM of which was sent, and those an acknowledged SREM answered 1 for."""
+
+    def __init__(self, records, summary):
+        self.reads = collections.Counter()
+        self.ops = collections.Counter()
+        self.adds = collections.defaultdict(dict)         # key -> element -> the SADD record
+        self.add_sent = collections.defaultdict(dict)     # key -> element -> when it was sent
+        self.removed = collections.defaultdict(set)       # key -> elements an SREM of was sent
+        self.removed_one = collections.defaultdict(set)   # key -> acknowledged SREMs of 1
+        for record in records:
+            key, op, outcome = record["key"], record["op"], record["outcome"]
+            if op == "smembers":
+                self.reads[outcome] += 1
+                if outcome != "ok":
+                    summary.errors[("read " + outcome, normalize(record.get("error")))] += 1
+                continue
+            summary.count(record)
+            self.ops[(op, outcome)] += 1
+            sent = outcome == "ok" or may_be_applied(record)
+            if op == "sadd":
+                self.adds[key][record["element"]] = record
+                if sent:
+                    self.add_sent[key][record["element"]] = record["t"]
+                if outcome == "ok" and record.get("reply") == 0:
+                    self.ops[("sadd", "answered 0")] += 1
+            elif sent:
+                self.removed[key].add(record["element"])
+                if outcome == "ok" and record.get("reply") == 1:
+                    self.removed_one[key].add(record["element"])
+
+    def must_hold(self, key):
+        """The elements every final read of key must hold: acknowledged, no SREM sent."""
+        return {element for element, record in self.adds[key].items()
+                if record["outcome"] == "ok" and element not in self.removed[key]}
+
+
+def _check_set_intermediate_reads(records, history, summary):
+    """Every element an SMEMBERS answered was in an SADD sent before the answer."""
     checked = 0
     for record in records:
         if record["op"] != "smembers" or record["outcome"] != "ok":
             continue
         checked += 1
-        answered = record["t"] + record.get("dt", 0) + _TIME_SLACK_S
-        sent = add_sent[record["key"]]
-        early = [e for e in record["reply"] if sent.get(e, answered + 1) > answered]
+        answered = record["t"] + record.get("dt", 0)
+        sent = history.add_sent[record["key"]]
+        early = [e for e in record["reply"]
+                 if sent.get(e, float("inf")) > answered + _TIME_SLACK_S]
         if early:
             summary.implausible.append(
-                f"{record['key']}: SMEMBERS via {record['host']} answered at "
-                f"{answered - _TIME_SLACK_S:.3f} s holds {len(early)} elements no SADD had "
-                f"sent by then (e.g. {early[:3]})")
+                f"{record['key']}: SMEMBERS via {record['host']} answered at {answered:.3f} s "
+                f"holds {len(early)} elements no SADD had sent by then (e.g. {early[:3]})")
+    return checked
+
+
+def check_crdt_set(records, final_reads, converged=True, name="set"):
+    """final_reads: {reader (node id): {key: sorted members or {"error": text}}}."""
+    summary = Summary(name)
+    history = SetHistory(records, summary)
+    checked = _check_set_intermediate_reads(records, history, summary)
     missing = collections.defaultdict(list)   # (key, element) -> readers missing it
     resurrected = set()
     for key, by_reader in sorted(_final_values(final_reads).items()):
@@ -434,28 +470,26 @@ def check_crdt_set(records, final_reads, converged=True, name="set"):
             if isinstance(members, dict):
                 summary.unreadable.append(f"{key} on {reader}: {members['error']}")
                 continue
-            members = set(members)
-            values[reader] = frozenset(members)
-            for element, record in adds[key].items():
-                if (record["outcome"] == "ok" and element not in removed[key]
-                        and element not in members):
-                    missing[(key, element)].append(reader)
-            for element in sorted(members - set(add_sent[key])):
+            members = frozenset(members)
+            values[reader] = members
+            for element in sorted(history.must_hold(key) - members):
+                missing[(key, element)].append(reader)
+            for element in sorted(members - set(history.add_sent[key])):
                 summary.phantoms.append(f"{key} on {reader}: {element}")
-            resurrected.update((key, e) for e in members & removed_one[key])
+            resurrected.update((key, e) for e in members & history.removed_one[key])
             summary.present_unacked = max(summary.present_unacked, sum(
                 1 for e in members
-                if e in adds[key] and adds[key][e]["outcome"] != "ok"))
+                if e in history.adds[key] and history.adds[key][e]["outcome"] != "ok"))
         if len(set(values.values())) > 1 or not converged:
             sizes = {reader: len(members) for reader, members in values.items()}
             summary.diverged.append(f"{key}: sizes {sizes}")
     for (key, element), readers in sorted(missing.items()):
-        record = adds[key][element]
+        record = history.adds[key][element]
         summary.lost.append(f"{key} += {element} (SADD via {record['host']} at {record['t']} s, "
                             f"acknowledged; never removed) missing on {','.join(readers)}")
     summary.notes["operations"] = {f"{op} {outcome}": count
-                                   for (op, outcome), count in sorted(ops.items())}
-    summary.notes["reads"] = dict(reads)
+                                   for (op, outcome), count in sorted(history.ops.items())}
+    summary.notes["reads"] = dict(history.reads)
     summary.notes["intermediate_reads_checked"] = checked
     summary.notes["removed_but_present"] = len(resurrected)
     summary.notes["removed_but_present_examples"] = [
