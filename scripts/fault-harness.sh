@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # fault-harness.sh [--duration S] [--seed N] [--hosts K] [--control] [--ci] [--build DIR] [...]:
 # runs a real ringkv cluster of K hosts (default 5) as network namespaces under a seeded nemesis
-# (partitions, kill -9, pause, wipe, join, leave) with RESP and client-library workloads, then
-# checks that no acknowledged write was lost (tests/faults/harness.py; design at its top; figures
-# in docs/FAULTS.md). --control: the plain-SET control run, which must lose adds. --ci: a real run
-# then a control run, about 3 minutes (the CTest test `fault_harness`, label `faults`). Needs root.
+# (partitions, kill -9, pause, wipe, join, leave) with RESP workloads (SET, sibling sets, the
+# counter and set types; --workloads picks them) and a client-library workload, then checks that
+# no acknowledged write was lost (tests/faults/harness.py; design at its top; figures in
+# docs/FAULTS.md). --control: the control run (plain SET and GET-then-SET increments), which
+# must lose writes. --ci: a real run then a control run, about 3 minutes (the CTest test
+# `fault_harness`, label `faults`). Needs root.
 # Uses build-test/ by default (--build build-release for long runs); `--help` for every option.
 set -euo pipefail
 cd "$(dirname "$0")/.."

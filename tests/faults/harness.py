@@ -34,24 +34,39 @@ Workloads (workloads.py, fault_client.cc), concurrently with the nemesis:
                     context, on a few shared keys (Dynamo's shopping cart)
   read-your-writes  the C++ client library: put with the last read's context, then a get
                     through the same client must contain the value (fault_client ryw)
+  counter           RESP INCRBY/DECRBY of small deltas and GETs on a few counter keys (the
+                    counter type, a CRDT): every final value lies between the acknowledged sum
+                    and that plus what unacknowledged writes may have added or taken away
+  set               RESP SADD of unique elements, SREM of elements seen before, SMEMBERS, on a
+                    few keys (the set type, an add-wins CRDT): every acknowledged element is
+                    present at the end unless an SREM of it was sent; nothing else appears
   set-add-control   (control run only) the same adds written with plain SET, which supersedes
                     whatever the coordinator knows: it must lose adds, so the checker is seen
                     to fail
+  counter-control   (control run only) increments done as GET then SET of the sum: concurrent
+                    ones overwrite each other, so the counter checker must see losses
+--workloads picks a real run's workloads (default: every one but the controls).
 
 Outcomes. acknowledged: the node said OK. failed: a definite error (the node answered with an
 error, or the request could not be sent). indeterminate: the request was sent and no answer came
 (a timeout, or the connection was lost): the outcome is unknown, the write may or may not have
-been applied. lost: acknowledged, but missing at the end.
+been applied. lost: acknowledged, but missing at the end. A failed write is not known to have
+done nothing either (no rollback: `only 1 of the w=2 required replicas acknowledged` comes after
+the coordinator stored the write): the counter and set checkers count every sent, unacknowledged
+write as one that may have been applied, and only a request never sent as one that was not.
 
 Checker (checker.py). After the nemesis, everything is healed (links up, paused nodes resumed,
 killed nodes restarted) and the workloads stop; the harness waits until the cluster has settled
 (`ringkv status --json`: every expected member up and reachable, no hints held, no transfers
 pending) and then reads every key with r=3 through the native client, so a replica that missed a
-write cannot hide data. A real run passes when no workload lost an acknowledged write, no value
+write cannot hide data. The counter and set keys are read through RESP on every member, in rounds
+until all agree twice in a row (checker.converged_reads, --converge-timeout), and counters also
+with r=3. A real run passes when no workload lost an acknowledged write, no value
 appeared that nobody wrote, every key could be read, no node crashed or failed to stop cleanly on
-SIGTERM, and the cluster settled. Stale reads (read-your-writes violations: the read right after
+SIGTERM, the cluster settled, the members agree on every counter and set, and no intermediate
+counter or set read was impossible. Stale reads (read-your-writes violations: the read right after
 an acknowledged write, through the same client, did not contain it) are reported, and fail the
-run only with --strict-ryw. A control run passes when the control workload lost adds.
+run only with --strict-ryw. A control run passes when each control workload lost writes.
 
 Every run starts by removing leftovers of dead runs (net.SlotLock) and cleans up after itself in
 a finally block, also on SIGINT/SIGTERM: processes killed, namespaces and links deleted.
@@ -159,15 +174,15 @@ def run_once(args, control, log):
         # Workloads.
         if control:
             resp_workloads = [workloads.SetAdd(cluster, seed, threads=args.control_threads,
-                                               pace_s=0, keys=args.control_keys, control=True)]
+                                               pace_s=0, keys=args.control_keys, control=True),
+                              workloads.CounterControl(cluster, seed,
+                                                       threads=args.counter_control_threads,
+                                                       pace_s=0)]
         else:
-            resp_workloads = [
-                workloads.UniqueKeys(cluster, seed, threads=args.unique_threads, pace_s=0.02),
-                workloads.SetAdd(cluster, seed, threads=args.set_threads, pace_s=0.02,
-                                 keys=args.set_keys),
-            ]
+            resp_workloads = [make(cluster, seed, args) for name, make in RESP_WORKLOADS.items()
+                              if name in args.workloads]
         ryw_out = os.path.join(run_dir, "ryw.jsonl")
-        if not control:
+        if not control and "read-your-writes" in args.workloads:
             servers = ",".join(cluster.native(n) for n in cluster.members())
             ryw_proc = subprocess.Popen(
                 [args.fault_client, "ryw", "--servers", servers, "--out", ryw_out,
@@ -220,12 +235,10 @@ def run_once(args, control, log):
         server = cluster.native(reader)
         summaries = []
         for workload in resp_workloads:
-            keys = {r["key"] for r in workload.records}
-            reads = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
-            if isinstance(workload, workloads.UniqueKeys):
-                summaries.append(checker.check_unique(workload.records, reads))
-            else:
-                summaries.append(checker.check_set(workload.name, workload.records, reads))
+            with open(os.path.join(run_dir, f"{workload.name}.jsonl"), "w") as history:
+                for record in workload.records:
+                    history.write(json.dumps(record) + "\n")
+            summaries.append(final_check(workload, cluster, server, args, run_dir, log, result))
         if ryw_proc:
             records = []
             if os.path.exists(ryw_out):
@@ -259,11 +272,15 @@ def run_once(args, control, log):
         result["crashes"] = [list(c) for c in crashes]
         result["bad_exits"] = [list(map(str, b)) for b in bad_exits]
         if control:
-            lost = sum(len(s.lost) for s in summaries)
-            passed = lost > 0
-            log(f"control run: {lost} acknowledged adds lost with plain SET: " +
-                ("the checker sees the loss (expected)" if passed else
-                 "NO LOSS SEEN: the control workload is not contended enough"))
+            # Each control workload must lose something: each checker is seen to fail.
+            for s in summaries:
+                missing = s.notes.get("missing_max")
+                log(f"control run: {s.name}: {len(s.lost)} losses" +
+                    (f" (up to {missing} acknowledged increments missing)" if missing else "") +
+                    ": " +
+                    ("the checker sees the loss (expected)" if s.lost else
+                     "NO LOSS SEEN: the control workload is not contended enough"))
+            passed = all(s.lost for s in summaries)
         else:
             reasons = []
             for s in summaries:
@@ -280,6 +297,11 @@ def run_once(args, control, log):
                     reasons.append(f"{s.name}: {len(s.unreadable)} keys unreadable")
                 if s.phantoms:
                     reasons.append(f"{s.name}: {len(s.phantoms)} phantom values")
+                if s.diverged:
+                    reasons.append(f"{s.name}: members disagree on {len(s.diverged)} keys after "
+                                   f"{args.converge_timeout} s")
+                if s.implausible:
+                    reasons.append(f"{s.name}: {len(s.implausible)} implausible reads")
             if not settled:
                 reasons.append(f"the cluster did not settle: {why}")
             if crashes:
@@ -314,6 +336,68 @@ def run_once(args, control, log):
             print(f"run directory kept: {run_dir}", flush=True)
 
 
+# The RESP workloads a real run can select (--workloads), each made from the options.
+RESP_WORKLOADS = {
+    "unique-keys": lambda cluster, seed, args: workloads.UniqueKeys(
+        cluster, seed, threads=args.unique_threads, pace_s=0.02),
+    "set-add": lambda cluster, seed, args: workloads.SetAdd(
+        cluster, seed, threads=args.set_threads, pace_s=0.02, keys=args.set_keys),
+    "counter": lambda cluster, seed, args: workloads.Counter(
+        cluster, seed, threads=args.counter_threads, pace_s=0.02, keys=args.counter_keys),
+    "set": lambda cluster, seed, args: workloads.CrdtSet(
+        cluster, seed, threads=args.crdt_set_threads, pace_s=0.02, keys=args.crdt_set_keys),
+}
+WORKLOADS = ["unique-keys", "set-add", "read-your-writes", "counter", "set"]
+
+
+def final_check(workload, cluster, server, args, run_dir, log, result):
+    """The final reads of one RESP workload and its checker's summary. unique-keys and set-add:
+    r=3 through the native client. counter and set (merging types): RESP reads on every running
+    member until they agree (checker.converged_reads); counters also with r=3 natively."""
+    keys = {r["key"] for r in workload.records}
+    if isinstance(workload, workloads.UniqueKeys):
+        reads = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
+        return checker.check_unique(workload.records, reads)
+    if isinstance(workload, workloads.SetAdd):
+        reads = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
+        return checker.check_set(workload.name, workload.records, reads)
+    targets = [(n.id, cluster.resp(n)) for n in cluster.members() if n.running()]
+    counter = isinstance(workload, workloads.Counter)
+    if counter:
+        keys |= set(workload.key_names())
+    finals, rounds, converged, seconds = checker.converged_reads(
+        targets, keys, "GET" if counter else "SMEMBERS", timeout_s=args.converge_timeout,
+        log=log)
+    log(f"{workload.name}: final reads on {len(targets)} members "
+        f"{'agreed' if converged else 'DID NOT AGREE'} after {rounds} rounds, {seconds} s")
+    result.setdefault("converge", {})[workload.name] = {
+        "rounds": rounds, "converged": converged, "seconds": seconds}
+    if not counter:
+        dump_json(os.path.join(run_dir, f"final-{workload.name}.json"), finals)
+        return checker.check_crdt_set(workload.records, finals, converged)
+    if isinstance(workload, workloads.CounterControl):
+        # Its SETs leave plain values, siblings when concurrent: no r=3 counter read.
+        dump_json(os.path.join(run_dir, f"final-{workload.name}.json"), finals)
+        return checker.check_counter(workload.records, finals, converged, name=workload.name)
+    strong = checker.strong_read(args.fault_client, server, keys, run_dir, workload.name)
+    finals["r=3"] = {}
+    for key, read in strong.items():
+        values = read.get("values")
+        if "error" in read or values is None or len(values) > 1:
+            finals["r=3"][key] = {"error": read.get("error") or f"values {values}"}
+        else:
+            text = values[0] if values else "0"
+            finals["r=3"][key] = int(text) if workloads.is_integer_text(text) else {
+                "error": f"not an integer: {text!r}"}
+    dump_json(os.path.join(run_dir, f"final-{workload.name}.json"), finals)
+    return checker.check_counter(workload.records, finals, converged, name=workload.name)
+
+
+def dump_json(path, value):
+    with open(path, "w") as out:
+        json.dump(value, out, indent=1, sort_keys=True)
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="ringkv fault harness: namespaces, nemesis, workloads, checker")
@@ -337,8 +421,19 @@ def parse_args(argv):
     parser.add_argument("--set-threads", type=int, default=4)
     parser.add_argument("--set-keys", type=int, default=3)
     parser.add_argument("--ryw-threads", type=int, default=3)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated workloads of a real run (default: all of "
+                             f"{','.join(WORKLOADS)})")
+    parser.add_argument("--counter-threads", type=int, default=3)
+    parser.add_argument("--counter-keys", type=int, default=3)
+    parser.add_argument("--crdt-set-threads", type=int, default=3)
+    parser.add_argument("--crdt-set-keys", type=int, default=3)
+    parser.add_argument("--converge-timeout", type=int, default=60,
+                        help="seconds the counter and set final reads wait for every member to "
+                             "read the same (default 60)")
     parser.add_argument("--control-threads", type=int, default=6)
     parser.add_argument("--control-keys", type=int, default=1)
+    parser.add_argument("--counter-control-threads", type=int, default=3)
     parser.add_argument("--control-duration", type=int, default=25,
                         help="seconds of faults of the control run with --ci")
     parser.add_argument("--strict-ryw", action="store_true",
@@ -352,6 +447,10 @@ def parse_args(argv):
     if args.build:
         args.ringkv = os.path.join(args.build, "src/cli/ringkv")
         args.fault_client = os.path.join(args.build, "tests/faults/fault_client")
+    args.workloads = [w for w in args.workloads.split(",") if w]
+    unknown = sorted(set(args.workloads) - set(WORKLOADS))
+    if unknown or not args.workloads:
+        parser.error(f"--workloads: unknown {unknown}; choose from {','.join(WORKLOADS)}")
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1, 1_000_000)
     if args.ci and args.duration == 60:
@@ -371,7 +470,14 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log = Log()
-    command = "scripts/fault-harness.sh " + " ".join(argv)
+    # The command to reproduce a failure: these arguments, the seed replaced by the run's.
+    kept, skip = [], False
+    for arg in argv:
+        if skip or arg == "--seed" or arg.startswith("--seed="):
+            skip = arg == "--seed"
+            continue
+        kept.append(arg)
+    command = " ".join(["scripts/fault-harness.sh", *kept])
     results = []
     ok = True
     try:

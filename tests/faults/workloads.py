@@ -1,7 +1,12 @@
 """The workloads, run by threads of the harness (RESP, through redis-py's Connection) and by
 fault_client (the C++ client library). Each operation becomes one record:
 
-  {"workload", "key", "value" (unique) | "element" (set), "outcome", "error", "host", "t", "dt"}
+  {"workload", "key", "value" (unique) | "element" (set-add, set) | "delta" (counter),
+   "op" (counter, set), "reply", "outcome", "error", "host", "t", "dt"}
+
+t is when the request was sent (seconds since the workload started) and dt how long its answer
+took, so t + dt is when the client had the answer: the checker bounds reads by what had been sent
+before they were answered.
 
 outcome is one of
   ok             the node acknowledged it (+OK)
@@ -11,7 +16,9 @@ outcome is one of
   indeterminate  the request was sent and no answer came: a timeout or a lost connection; the
                  write may or may not have been applied
 Dynamo has no rollback: a failed write may still have reached some replica and can show up at
-the end. The checker demands only that acknowledged writes are present.
+the end. The checker demands only that acknowledged writes are present. Only a request that was
+never sent (error "connect: ...") is known to have done nothing; the checker counts every other
+unacknowledged write as one that may have been applied (workloads.may_be_applied).
 """
 
 import random
@@ -201,3 +208,151 @@ def set_elements(values):
     for value in values:
         elements.update(e for e in value.split(",") if e)
     return elements
+
+
+def may_be_applied(record):
+    """True when a write may have taken effect although it was not acknowledged: it was sent and
+    no answer came (indeterminate), or a node answered with an error. Dynamo has no rollback: an
+    error such as `only 1 of the w=2 required replicas acknowledged` comes after the coordinator
+    stored the write, and anti-entropy spreads it. Only a request that was never sent (the
+    connection could not be made) is known to have done nothing."""
+    if record["outcome"] == "ok":
+        return False
+    # connect: the request could not be sent. GET: / GETALL: the read before a control or
+    # set-add write failed, so the write was never sent.
+    return not (record.get("error") or "").startswith(("connect:", "GET:", "GETALL:"))
+
+
+def as_integer_record(outcome, reply):
+    """Maps a RespLink result whose answer must be an integer (INCRBY, SADD, SREM) to
+    (outcome, error, reply)."""
+    if outcome == "ok" and isinstance(reply, int):
+        return "ok", None, reply
+    if outcome == "ok":
+        return "failed", f"unexpected reply {reply!r}", None
+    outcome, error = as_record(outcome, reply)
+    return outcome, error, None
+
+
+class Counter(RespWorkload):
+    """(c) The counter type (a PN-counter, docs/REDIS.md "Counters in detail"): INCRBY of a small
+    random delta on one of a few shared keys through a random member; with probability
+    `decrement_p` a DECRBY instead (delta negative in the record), with probability `read_p` a GET
+    (an intermediate read). The reply of INCRBY/DECRBY is the coordinator's merged value, so it is
+    an intermediate read too. Keys never change type, are never SET or deleted: the value must be
+    the sum of the deltas that took effect."""
+
+    name = "counter"
+
+    def __init__(self, cluster, seed, threads, pace_s, keys, decrement_p=0.2, read_p=0.15,
+                 timeout_s=3.0):
+        super().__init__(cluster, seed, threads, pace_s, timeout_s)
+        self.keys = keys
+        self.decrement_p = decrement_p
+        self.read_p = read_p
+
+    def key_names(self):
+        return [f"ctr-{k}" for k in range(self.keys)]
+
+    def operation(self, t, n, rng, link):
+        key = f"ctr-{rng.randrange(self.keys)}"
+        roll = rng.random()
+        if roll < self.read_p:
+            outcome, reply = link.command("GET", key)
+            record = {"key": key, "op": "get", "delta": 0, "reply": None}
+            if outcome == "ok" and (reply is None or is_integer_text(reply)):
+                record.update(outcome="ok", error=None, reply=0 if reply is None else int(reply))
+            elif outcome == "ok":
+                record.update(outcome="failed", error=f"unexpected reply {reply!r}")
+            else:
+                record.update(zip(("outcome", "error"), as_record(outcome, reply)))
+            return record
+        amount = rng.randint(1, 5)
+        decrement = roll < self.read_p + self.decrement_p
+        command = "DECRBY" if decrement else "INCRBY"
+        outcome, error, reply = as_integer_record(*link.command(command, key, amount))
+        return {"key": key, "op": command.lower(), "delta": -amount if decrement else amount,
+                "outcome": outcome, "error": error, "reply": reply}
+
+
+class CounterControl(Counter):
+    """(control run only) The counter done wrong: GET, then SET of the value read plus the delta.
+    A SET is an observed reset that the newest of two concurrent ones wins, so concurrent
+    read-modify-writes lose increments: the counter checker must see acknowledged increments
+    missing."""
+
+    name = "counter-control"
+
+    def __init__(self, cluster, seed, threads, pace_s, keys=1, timeout_s=3.0):
+        super().__init__(cluster, seed, threads, pace_s, keys, timeout_s=timeout_s)
+
+    def key_names(self):
+        return [f"cctr-{k}" for k in range(self.keys)]
+
+    def operation(self, t, n, rng, link):
+        key = f"cctr-{rng.randrange(self.keys)}"
+        amount = rng.randint(1, 5)
+        record = {"key": key, "op": "incrby", "delta": amount, "reply": None}
+        outcome, reply = link.command("GET", key)
+        if outcome != "ok" or not (reply is None or is_integer_text(reply)):
+            _, error = as_record(outcome, reply)
+            record.update(outcome="failed", error=f"GET: {error or repr(reply)}")
+            return record
+        value = (0 if reply is None else int(reply)) + amount
+        record.update(zip(("outcome", "error"),
+                          as_record(*link.command("SET", key, str(value)), expected="OK")))
+        return record
+
+
+def is_integer_text(text):
+    return isinstance(text, str) and text.lstrip("-").isdigit()
+
+
+class CrdtSet(RespWorkload):
+    """(d) The set type (an add-wins observed-remove set, docs/REDIS.md "Data types under
+    concurrency"): SADD of a new element, unique over the run, to one of a few shared keys
+    through a random member; with probability `remove_p` an SREM of an element this thread saw in
+    a set before (its own acknowledged adds, or an SMEMBERS read), with probability `read_p` an
+    SMEMBERS (an intermediate read). Keys rotate every `rotate_s` seconds (sset-EPOCH-K) so each
+    object stays small: every update rewrites the whole set."""
+
+    name = "set"
+
+    def __init__(self, cluster, seed, threads, pace_s, keys, remove_p=0.1, read_p=0.1,
+                 rotate_s=60, timeout_s=3.0):
+        super().__init__(cluster, seed, threads, pace_s, timeout_s)
+        self.keys = keys
+        self.remove_p = remove_p
+        self.read_p = read_p
+        self.rotate_s = rotate_s
+        self._seen = {}  # thread -> {key: [elements seen in it]}, touched by that thread only
+
+    def operation(self, t, n, rng, link):
+        epoch = int((time.time() - self.start_time) // self.rotate_s)
+        key = f"sset-{epoch}-{rng.randrange(self.keys)}"
+        seen = self._seen.setdefault(t, {}).setdefault(key, [])
+        roll = rng.random()
+        if roll < self.read_p:
+            outcome, reply = link.command("SMEMBERS", key)
+            record = {"key": key, "op": "smembers", "reply": None}
+            if outcome == "ok" and isinstance(reply, (list, set)):
+                members = sorted(reply)
+                record.update(outcome="ok", error=None, reply=members)
+                known = set(seen)
+                seen.extend(m for m in members if m not in known)
+            elif outcome == "ok":
+                record.update(outcome="failed", error=f"unexpected reply {reply!r}")
+            else:
+                record.update(zip(("outcome", "error"), as_record(outcome, reply)))
+            return record
+        if roll < self.read_p + self.remove_p and seen:
+            element = seen.pop(rng.randrange(len(seen)))
+            outcome, error, reply = as_integer_record(*link.command("SREM", key, element))
+            return {"key": key, "op": "srem", "element": element, "outcome": outcome,
+                    "error": error, "reply": reply}
+        element = f"{t}.{n}"
+        outcome, error, reply = as_integer_record(*link.command("SADD", key, element))
+        if outcome == "ok":
+            seen.append(element)
+        return {"key": key, "op": "sadd", "element": element, "outcome": outcome,
+                "error": error, "reply": reply}
