@@ -22,6 +22,7 @@ const char* op_name(core::ClientOp op) {
     case core::ClientOp::kPut: return "put";
     case core::ClientOp::kDelete: return "del";
     case core::ClientOp::kUpdate: return "update";
+    case core::ClientOp::kScan: return "scan";
   }
   return "?";
 }
