@@ -600,6 +600,7 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["ae_bytes_sent"] = stats.ae_bytes_sent;
   counters["tombstones_reaped"] = stats.tombstones_reaped;
   counters["storage_errors"] = stats.storage_errors;
+  counters["scans"] = stats.scans;
   for (const auto& exchange : node_->exchanges()) {
     auto* entry = status->add_anti_entropy();
     entry->set_partition(exchange.partition);
