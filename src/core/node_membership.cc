@@ -127,8 +127,8 @@ void Node::send_gossip(std::vector<OutgoingGossip> outgoing) {
   for (auto& gossip : outgoing) {
     // Built in place: GCC 12 at -O3 takes the move of a temporary Effect for a read of an
     // uninitialized WriteBatch (a false positive, as in api/peer_codec.cc).
-    effects_.emplace_back(std::in_place_type<SendEffect>, std::move(gossip.to),
-                          Gossip{std::move(gossip.message)});
+    effects_.emplace_back(std::in_place_type<SendEffect>,
+                          SendEffect{std::move(gossip.to), Gossip{std::move(gossip.message)}});
   }
 }
 
