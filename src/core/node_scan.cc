@@ -140,7 +140,8 @@ void Node::ask_scan_replica(std::uint64_t id, ScanOperation& scan, const NodeId&
   const auto limit = static_cast<std::uint32_t>(scan.query.count - scan.result.keys.size());
   if (replica == config_.node_id) {
     auto page = read_scan_page(storage_, scan.position.partition, scan.bucket,
-                               scan.position.after, limit, scan.filter, scan.query.count_only);
+                               scan.position.after, limit, scan.filter, scan.query.count_only,
+                               wall_ms());
     if (!page.is_ok()) ++stats_.storage_errors;
     record_scan_page(id, scan, replica, std::move(page));
     return;
@@ -379,7 +380,7 @@ void Node::on_scan_request(const NodeId& from, const ScanRequest& message) {
     reply.status = std::move(filter);
   } else {
     auto page = read_scan_page(storage_, message.partition, message.bucket, message.after,
-                               message.limit, message.filter, message.count_only);
+                               message.limit, message.filter, message.count_only, wall_ms());
     if (page.is_ok()) {
       reply.page = std::move(page).value();
     } else {

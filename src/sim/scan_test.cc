@@ -3,7 +3,8 @@
 // through random nodes. Every acknowledged live key comes back (Redis's guarantee: a key present
 // for the whole scan is returned at least once); with one node crashed or cut off, or a disk
 // failing scans, the scan still completes as long as R replicas of every partition answer, and
-// fails naming the partition when they cannot; a node joining during the scan loses no key.
+// fails naming the partition when they cannot; a node joining during the scan loses no key; TYPE
+// follows the data types, and expired keys are not returned.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "core/datatypes/data_op.h"
 #include "sim/simulator.h"
 
 namespace ringkv::sim {
@@ -320,6 +322,48 @@ TEST(Scan, MatchCountTypeAndBucketsFilterAsInRedis) {
   EXPECT_EQ(bad_type.status.code(), StatusCode::kInvalidArgument);
   const core::ClientReply bad_bucket = sim.call("n1", scan_request("0", {}, ""));
   EXPECT_EQ(bad_bucket.status.code(), StatusCode::kInvalidArgument);
+}
+
+core::ClientRequest update_request(const std::string& key, core::DataOp op) {
+  return {.op = core::ClientOp::kUpdate, .bucket = "default", .key = key,
+          .value = core::encode_data_op(op)};
+}
+
+TEST(Scan, TypeFiltersByTheRedisTypeAndExpiredKeysAreNotReturned) {
+  SimConfig config = lossy_config(12);
+  config.drop_probability = 0.0;
+  config.duplicate_probability = 0.0;
+  Simulator sim(config);
+  sim.add_nodes({"n1", "n2", "n3", "n4"});
+  sim.run_for(300);
+  ASSERT_TRUE(sim.call("n1", put_request("s1", "v")).status.is_ok());
+  ASSERT_TRUE(sim.call("n2", update_request("h1", {.code = core::DataOpCode::kHashSet,
+                                                   .args = {"f", "v"}}))
+                  .status.is_ok());
+  ASSERT_TRUE(sim.call("n3", update_request("set1", {.code = core::DataOpCode::kSetAdd,
+                                                     .args = {"a", "b"}}))
+                  .status.is_ok());
+  ASSERT_TRUE(sim.call("n4", update_request("c1", {.code = core::DataOpCode::kIncrBy,
+                                                   .integer = 5}))
+                  .status.is_ok());
+  ASSERT_TRUE(sim.call("n1", update_request("ttl", {.code = core::DataOpCode::kSet,
+                                                    .args = {"v"},
+                                                    .expiry = core::ExpiryKind::kRelativeMs,
+                                                    .expiry_ms = 60'000}))
+                  .status.is_ok());
+  auto keys_of = [&](core::ScanQuery query) {
+    const FullScan scan = full_scan(sim, [] { return "n2"; }, std::move(query));
+    EXPECT_TRUE(scan.complete) << scan.last_error;
+    return std::set<std::string>(scan.keys.begin(), scan.keys.end());
+  };
+  EXPECT_EQ(keys_of({}), (std::set<std::string>{"c1", "h1", "s1", "set1", "ttl"}));
+  EXPECT_EQ(keys_of({.type = "string"}), (std::set<std::string>{"c1", "s1", "ttl"}));
+  EXPECT_EQ(keys_of({.type = "hash"}), std::set<std::string>{"h1"});
+  EXPECT_EQ(keys_of({.type = "set"}), std::set<std::string>{"set1"});
+  EXPECT_TRUE(keys_of({.type = "list"}).empty());
+  sim.run_for(60'000);  // "ttl" expires.
+  EXPECT_EQ(keys_of({}), (std::set<std::string>{"c1", "h1", "s1", "set1"}));
+  EXPECT_EQ(full_scan(sim, [] { return "n3"; }, {.count_only = true}).count, 4u);
 }
 
 TEST(Scan, ASparseKeySpaceAnswersEachCallWithinItsPageBudget) {

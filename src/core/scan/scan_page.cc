@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/glob.h"
+#include "core/datatypes/data_types.h"
 #include "storage/storage_key.h"
 
 namespace ringkv::core {
@@ -43,16 +44,10 @@ Status validate_scan_filter(const ScanFilter& filter) {
   return Status::ok();
 }
 
-std::string_view scan_type_of(const VersionedObject& object) {
-  // Every value is a string so far. The typed values of core/version (hashes, sets, counters)
-  // answer here from the object's entries once they exist.
-  (void)object;
-  return "string";
-}
-
 Result<ScanPage> read_scan_page(storage::Engine& storage, std::uint32_t partition,
                                 std::string_view bucket, std::string_view after,
-                                std::uint32_t limit, const ScanFilter& filter, bool count_only) {
+                                std::uint32_t limit, const ScanFilter& filter, bool count_only,
+                                std::uint64_t wall_ms) {
   const std::string prefix = storage::encode_storage_key(partition, bucket, "");
   std::string begin = prefix;
   if (!after.empty()) {
@@ -78,8 +73,11 @@ Result<ScanPage> read_scan_page(storage::Engine& storage, std::uint32_t partitio
         if (wanted) {
           auto object = VersionedObject::decode(value);
           if (object.is_ok()) {
-            wanted = !object->is_deleted() &&
-                     (filter.type.empty() || scan_type_of(*object) == filter.type);
+            const ValueType type = type_of(*object, wall_ms);
+            wanted = type != ValueType::kNone &&
+                     (filter.type.empty() || value_type_name(type) == filter.type);
+          } else {
+            wanted = filter.type.empty();
           }
         }
         if (wanted && !count_only && !page.keys.empty() &&

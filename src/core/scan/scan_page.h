@@ -7,7 +7,8 @@
 // is bounded three ways (keys returned, bytes returned, storage entries examined), so a page is
 // cheap however the keys are filtered, and it says how far it got: `last_key` is the last key
 // examined, returned or not, and everything between the request's position and it was examined.
-// Keys whose object holds only tombstones (VersionedObject::is_deleted) are not live and never
+// A key is live when its object makes it exist at the reader's wall clock (core/datatypes:
+// type_of is not none): keys holding only tombstones, and keys past their expiry, are never
 // returned or counted.
 // Thread-safety: pure functions over the engine given (called from the node's thread).
 #pragma once
@@ -60,11 +61,9 @@ struct ScanFilter {
 
 // Checks sizes and the type name; InvalidArgument names the fault.
 Status validate_scan_filter(const ScanFilter& filter);
-// The Redis type names TYPE accepts: string, list, set, zset, hash, stream.
+// The Redis type names TYPE accepts: string, list, set, zset, hash, stream. Only string, hash and
+// set values exist (core/datatypes/data_types.h), so the others match nothing.
 bool is_scan_type_name(std::string_view type);
-// The TYPE hook: the Redis type of a live object. Every value is a string so far, so a TYPE
-// other than "string" matches nothing; typed values map their entries to "hash", "set", ... here.
-std::string_view scan_type_of(const VersionedObject& object);
 
 struct ScanPage {
   std::vector<std::string> keys;  // Live keys passing the filter, ascending (not when counting).
@@ -76,12 +75,14 @@ struct ScanPage {
 };
 
 // Reads the page of `bucket`'s keys in `partition` after `after` (empty: from the first),
-// returning at most `limit` keys (1 to kScanCountMax), or counting them when `count_only`.
-// A storage error, even after part of the range was visited, fails the page: a short page is
-// never passed off as complete. An object that does not decode counts as live (a get of it
-// reports the corruption).
+// returning at most `limit` keys (1 to kScanCountMax), or counting them when `count_only`;
+// liveness, expiry and types are judged at `wall_ms` (unix ms, Node::wall_ms). A storage error,
+// even after part of the range was visited, fails the page: a short page is never passed off as
+// complete. An object that does not decode counts as live and of no type (a get of it reports
+// the corruption).
 Result<ScanPage> read_scan_page(storage::Engine& storage, std::uint32_t partition,
                                 std::string_view bucket, std::string_view after,
-                                std::uint32_t limit, const ScanFilter& filter, bool count_only);
+                                std::uint32_t limit, const ScanFilter& filter, bool count_only,
+                                std::uint64_t wall_ms);
 
 }  // namespace ringkv::core

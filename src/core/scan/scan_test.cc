@@ -19,6 +19,8 @@ namespace {
 
 using namespace std::string_literals;
 
+constexpr std::uint64_t kNow = 1'700'000'000'000;  // The readers' wall clock, unix ms.
+
 TEST(ScanCursor, TheStartIsZeroAndEveryOtherPositionRoundTrips) {
   EXPECT_EQ(encode_scan_cursor({}), "0");
   EXPECT_EQ(*decode_scan_cursor("0", 256), ScanPosition{});
@@ -101,7 +103,7 @@ class ScanPageTest : public ::testing::Test {
     std::vector<std::string> keys;
     std::string after;
     for (int pages = 0; pages < 10000; ++pages) {
-      auto page = read_scan_page(engine_, partition, bucket, after, limit, filter, false);
+      auto page = read_scan_page(engine_, partition, bucket, after, limit, filter, false, kNow);
       EXPECT_TRUE(page.is_ok());
       if (!page.is_ok()) break;
       EXPECT_TRUE(validate_scan_page(*page, after, false).is_ok());
@@ -123,17 +125,17 @@ TEST_F(ScanPageTest, ReturnsTheBucketsLiveKeysOfThePartitionInOrder) {
   put(5, "a", "before");
   put(4, "b", "other-partition");
   put(6, "b", "next-partition");
-  auto page = read_scan_page(engine_, 5, "b", "", 10, {}, false);
+  auto page = read_scan_page(engine_, 5, "b", "", 10, {}, false, kNow);
   ASSERT_TRUE(page.is_ok());
   EXPECT_EQ(page->keys, (std::vector<std::string>{"k1", "k2"}));
   EXPECT_TRUE(page->done);
   EXPECT_EQ(page->count, 2u);
-  auto counted = read_scan_page(engine_, 5, "b", "", 1, {}, /*count_only=*/true);
+  auto counted = read_scan_page(engine_, 5, "b", "", 1, {}, /*count_only=*/true, kNow);
   ASSERT_TRUE(counted.is_ok());
   EXPECT_TRUE(counted->keys.empty());
   EXPECT_EQ(counted->count, 2u);
   EXPECT_TRUE(counted->done);
-  auto none = read_scan_page(engine_, 7, "b", "", 10, {}, false);
+  auto none = read_scan_page(engine_, 7, "b", "", 10, {}, false, kNow);
   ASSERT_TRUE(none.is_ok());
   EXPECT_TRUE(none->keys.empty() && none->done);
 }
@@ -155,7 +157,7 @@ TEST_F(ScanPageTest, PagesResumeAfterTheirLastKeyAndTogetherCoverEverything) {
 TEST_F(ScanPageTest, FiltersByMatchAndTypeAndBoundsTheEntriesExamined) {
   for (int i = 0; i < 10000; ++i) put(1, "b", "k" + std::to_string(i));
   put(1, "b", "zzz-wanted");
-  auto page = read_scan_page(engine_, 1, "b", "", 10, {"zzz*", ""}, false);
+  auto page = read_scan_page(engine_, 1, "b", "", 10, {"zzz*", ""}, false, kNow);
   ASSERT_TRUE(page.is_ok());
   // Nothing matched in the first kScanExaminedPerPageMax entries: an empty page that moved on.
   EXPECT_TRUE(page->keys.empty());
@@ -165,22 +167,48 @@ TEST_F(ScanPageTest, FiltersByMatchAndTypeAndBoundsTheEntriesExamined) {
   EXPECT_EQ(all_pages(1, "b", 10, {"k99[0-2]", ""}),
             (std::vector<std::string>{"k990", "k991", "k992"}));
   EXPECT_EQ(all_pages(1, "b", 100, {"zzz*", "string"}).size(), 1u);
-  EXPECT_TRUE(all_pages(1, "b", 100, {"", "hash"}).empty());  // No typed values yet.
-  auto counted = read_scan_page(engine_, 1, "b", "", 1, {"k1*", ""}, true);
+  EXPECT_TRUE(all_pages(1, "b", 100, {"", "hash"}).empty());
+  auto counted = read_scan_page(engine_, 1, "b", "", 1, {"k1*", ""}, true, kNow);
   ASSERT_TRUE(counted.is_ok());
   EXPECT_EQ(counted->count, 1111u);  // k1, k10-k19, k100-k199, k1000-k1999.
 }
 
+TEST_F(ScanPageTest, TypesAndExpiryAreJudgedAtTheReadersClock) {
+  auto write = [&](const std::string& key, std::vector<NewEntry> entries) {
+    VersionedObject object;
+    object.write([](const Sibling&) { return false; }, std::move(entries), 1, Hlc{kNow - 10, 0});
+    storage::WriteBatch batch;
+    batch.put(storage::Namespace::kData, storage::encode_storage_key(0, "b", key),
+              object.encode());
+    ASSERT_TRUE(engine_.write(batch, [](Status) {}).is_ok());
+  };
+  write("a-string", {{EntryKind::kValue, {}, "v"}});
+  write("a-hash", {{EntryKind::kFieldValue, "f", "v"}});
+  write("a-set", {{EntryKind::kMember, "m", {}}});
+  write("expired", {{EntryKind::kValue, {}, "v"}, {EntryKind::kExpiry, {}, std::to_string(kNow)}});
+  write("expiring", {{EntryKind::kMember, "m", {}},
+                     {EntryKind::kExpiry, {}, std::to_string(kNow + 1000)}});
+  EXPECT_EQ(all_pages(0, "b", 100),
+            (std::vector<std::string>{"a-hash", "a-set", "a-string", "expiring"}));
+  EXPECT_EQ(all_pages(0, "b", 100, {"", "hash"}), std::vector<std::string>{"a-hash"});
+  EXPECT_EQ(all_pages(0, "b", 100, {"", "set"}), (std::vector<std::string>{"a-set", "expiring"}));
+  EXPECT_EQ(all_pages(0, "b", 100, {"", "string"}), std::vector<std::string>{"a-string"});
+  EXPECT_TRUE(all_pages(0, "b", 100, {"", "zset"}).empty());
+  auto later = read_scan_page(engine_, 0, "b", "", 100, {}, true, kNow + 1000);
+  ASSERT_TRUE(later.is_ok());
+  EXPECT_EQ(later->count, 3u);  // "expiring" has expired by then.
+}
+
 TEST_F(ScanPageTest, BoundsTheBytesOfAPage) {
   for (int i = 0; i < 20; ++i) put(2, "b", std::string(4000, 'a' + i));
-  auto page = read_scan_page(engine_, 2, "b", "", 1024, {}, false);
+  auto page = read_scan_page(engine_, 2, "b", "", 1024, {}, false, kNow);
   ASSERT_TRUE(page.is_ok());
   EXPECT_EQ(page->keys.size(), kScanPageBytesMax / 4000);
   EXPECT_EQ(page->last_key, page->keys.back());
   // A key longer than the bound comes alone.
   put(9, "b", std::string(limits::kKeyMaxBytes, 'x'));
   put(9, "b", "y");
-  auto big = read_scan_page(engine_, 9, "b", "", 1024, {}, false);
+  auto big = read_scan_page(engine_, 9, "b", "", 1024, {}, false, kNow);
   ASSERT_TRUE(big.is_ok());
   EXPECT_EQ(big->keys.size(), 1u);
   EXPECT_EQ(all_pages(9, "b", 1024).size(), 2u);
@@ -218,7 +246,7 @@ class FailingScans final : public storage::Engine {
 TEST_F(ScanPageTest, AScanThatFailsPartWayFailsThePage) {
   for (int i = 0; i < 10; ++i) put(0, "b", "k" + std::to_string(i));
   FailingScans failing(engine_, 3);
-  auto page = read_scan_page(failing, 0, "b", "", 10, {}, false);
+  auto page = read_scan_page(failing, 0, "b", "", 10, {}, false, kNow);
   ASSERT_FALSE(page.is_ok());
   EXPECT_EQ(page.status().code(), StatusCode::kIoError);
   EXPECT_NE(page.status().message().find("scan of partition 0 failed"), std::string::npos);
@@ -302,7 +330,7 @@ TEST(ScanMergeTest, RandomReplicasLoseNoKeyAndRepeatNone) {
       std::vector<ScanPage> pages;
       for (auto& replica : replicas) {
         const auto limit = static_cast<std::uint32_t>(1 + random.uniform(20));
-        auto page = read_scan_page(replica, 0, "b", after, limit, {}, false);
+        auto page = read_scan_page(replica, 0, "b", after, limit, {}, false, kNow);
         ASSERT_TRUE(page.is_ok());
         pages.push_back(std::move(page).value());
       }
