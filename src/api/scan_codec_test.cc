@@ -21,8 +21,8 @@ Result<PeerDelivery> round_trip(const core::PeerMessage& message) {
 }
 
 TEST(ScanCodec, RoundTripsAClientScanAndItsResponse) {
-  core::ClientRequest request{.request_id = 3, .op = core::ClientOp::kScan, .bucket = "b",
-                              .r = 1, .timeout_ms = 900};
+  core::ClientRequest request{
+      .request_id = 3, .op = core::ClientOp::kScan, .bucket = "b", .r = 1, .timeout_ms = 900};
   request.scan = {.cursor = "1AbC", .count = 25, .match = "user:*", .type = "string"};
   std::uint64_t id = 0;
   auto incoming = parse_incoming(serialize(make_request(request)), &id);
@@ -64,9 +64,13 @@ TEST(ScanCodec, AnEmptyBucketMeansTheDefaultBucket) {
 }
 
 TEST(ScanCodec, RoundTripsPageRequestsAndReplies) {
-  core::ScanRequest request{.operation_id = 77, .bucket = "b", .partition = 4095,
-                            .after = std::string("k\0", 2), .limit = 1024,
-                            .filter = {"a*", "hash"}, .count_only = false};
+  core::ScanRequest request{.operation_id = 77,
+                            .bucket = "b",
+                            .partition = 4095,
+                            .after = std::string("k\0", 2),
+                            .limit = 1024,
+                            .filter = {"a*", "hash"},
+                            .count_only = false};
   auto delivered = round_trip(request);
   ASSERT_TRUE(delivered.is_ok()) << delivered.status().to_string();
   EXPECT_EQ(delivered->from, "n2");

@@ -5,7 +5,9 @@
 namespace ringkv {
 namespace {
 
-unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+unsigned char fold(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
 
 }  // namespace
 
@@ -48,15 +50,15 @@ GlobPattern::GlobPattern(std::string_view pattern, bool nocase) : nocase_(nocase
             end = fold(end);
           }
           for (int b = 0; b < 256; ++b) {
-            const unsigned char probe = nocase_ ? fold(static_cast<unsigned char>(b))
-                                                : static_cast<unsigned char>(b);
+            const unsigned char probe =
+                nocase_ ? fold(static_cast<unsigned char>(b)) : static_cast<unsigned char>(b);
             if (probe >= start && probe <= end) token.set.set(b);
           }
           i += 3;
         } else {
           for (int b = 0; b < 256; ++b) {
-            const bool same = nocase_ ? fold(static_cast<unsigned char>(b)) == fold(byte_at(i))
-                                      : b == byte_at(i);
+            const bool same =
+                nocase_ ? fold(static_cast<unsigned char>(b)) == fold(byte_at(i)) : b == byte_at(i);
             if (same) token.set.set(b);
           }
           ++i;

@@ -107,7 +107,7 @@ TEST(Glob, NocaseFoldsLettersButNotEscapesInsideSets) {
   EXPECT_TRUE(glob_match("[A-C]", "b", true));
   EXPECT_TRUE(glob_match("[^A-C]", "d", true));
   EXPECT_FALSE(glob_match("[^A-C]", "b", true));
-  EXPECT_TRUE(glob_match("\\A", "a", true));   // Outside a set an escape is folded too.
+  EXPECT_TRUE(glob_match("\\A", "a", true));     // Outside a set an escape is folded too.
   EXPECT_FALSE(glob_match("[\\A]", "a", true));  // Inside a set it compares exactly.
 }
 
@@ -161,8 +161,8 @@ TEST(Glob, AgreesWithABacktrackingMatcherWithoutSets) {
     for (std::uint32_t i = next() % 8; i > 0; --i) text += text_alphabet[next() % 5];
     const bool expected = reference_match(pattern, text);
     matches += expected;
-    ASSERT_EQ(glob_match(pattern, text), expected) << "pattern '" << pattern << "' text '"
-                                                   << text << "'";
+    ASSERT_EQ(glob_match(pattern, text), expected)
+        << "pattern '" << pattern << "' text '" << text << "'";
   }
   EXPECT_GT(matches, 1000);
 }

@@ -60,8 +60,8 @@ void Node::coordinate_scan(const ClientRequest& request, Origin origin, std::uin
     fail(origin, position.status());
     return;
   }
-  auto quorum = effective_quorum(bucket_properties(request.bucket), request.r, 0,
-                                 ring_->weights().size());
+  auto quorum =
+      effective_quorum(bucket_properties(request.bucket), request.r, 0, ring_->weights().size());
   if (!quorum.is_ok()) {
     fail(origin, quorum.status());
     return;
@@ -70,9 +70,8 @@ void Node::coordinate_scan(const ClientRequest& request, Origin origin, std::uin
   scan.origin = std::move(origin);
   scan.bucket = request.bucket;
   scan.query = request.scan;
-  scan.query.count = request.scan.count == 0
-                         ? kScanCountDefault
-                         : std::min(request.scan.count, kScanCountMax);
+  scan.query.count =
+      request.scan.count == 0 ? kScanCountDefault : std::min(request.scan.count, kScanCountMax);
   scan.filter = std::move(filter);
   scan.n = quorum->n;
   scan.replicas_wanted = request.scan.count_only ? 1 : quorum->r;
@@ -139,9 +138,8 @@ void Node::ask_scan_replica(std::uint64_t id, ScanOperation& scan, const NodeId&
   // The keys still wanted by this call (it stops before it has them all).
   const auto limit = static_cast<std::uint32_t>(scan.query.count - scan.result.keys.size());
   if (replica == config_.node_id) {
-    auto page = read_scan_page(storage_, scan.position.partition, scan.bucket,
-                               scan.position.after, limit, scan.filter, scan.query.count_only,
-                               wall_ms());
+    auto page = read_scan_page(storage_, scan.position.partition, scan.bucket, scan.position.after,
+                               limit, scan.filter, scan.query.count_only, wall_ms());
     if (!page.is_ok()) ++stats_.storage_errors;
     record_scan_page(id, scan, replica, std::move(page));
     return;
@@ -151,9 +149,9 @@ void Node::ask_scan_replica(std::uint64_t id, ScanOperation& scan, const NodeId&
 
 void Node::send_scan_request(std::uint64_t id, const ScanOperation& scan, const NodeId& replica) {
   const auto limit = static_cast<std::uint32_t>(scan.query.count - scan.result.keys.size());
-  effects_.push_back(SendEffect{
-      replica, ScanRequest{id, scan.bucket, scan.position.partition, scan.position.after, limit,
-                           scan.filter, scan.query.count_only}});
+  effects_.push_back(
+      SendEffect{replica, ScanRequest{id, scan.bucket, scan.position.partition, scan.position.after,
+                                      limit, scan.filter, scan.query.count_only}});
 }
 
 void Node::record_scan_page(std::uint64_t id, ScanOperation& scan, const NodeId& replica,
@@ -165,8 +163,9 @@ void Node::record_scan_page(std::uint64_t id, ScanOperation& scan, const NodeId&
   }
   if (page.is_ok()) {
     Status valid = validate_scan_page(*page, scan.position.after, scan.query.count_only);
-    if (!valid.is_ok()) page = Status::corruption("scan reply from " + replica + ": " +
-                                                  valid.message());
+    if (!valid.is_ok()) {
+      page = Status::corruption("scan reply from " + replica + ": " + valid.message());
+    }
   }
   if (page.is_ok()) {
     scan.answers.emplace(replica, std::move(page).value());
@@ -228,8 +227,8 @@ void Node::advance_scan(std::uint64_t id, bool final) {
       std::uint32_t home_pages = 0;
       for (const NodeId& replica : scan.answered) home_pages += contains(scan.candidates, replica);
       std::string message = "scan of partition " + std::to_string(scan.position.partition) +
-                            ": only " + std::to_string(home_pages) + " of the r=" +
-                            std::to_string(scan.replicas_wanted) +
+                            ": only " + std::to_string(home_pages) +
+                            " of the r=" + std::to_string(scan.replicas_wanted) +
                             " required replicas answered";
       if (final) {
         ++stats_.timeouts;
@@ -278,8 +277,7 @@ void Node::advance_scan(std::uint64_t id, bool final) {
     }
     const bool complete = scan.position.partition >= config_.partition_count;
     const bool full = scan.result.keys.size() >= scan.query.count ||
-                      scan.result_bytes >= kScanPageBytesMax ||
-                      scan.pages >= kScanPagesPerCallMax;
+                      scan.result_bytes >= kScanPageBytesMax || scan.pages >= kScanPagesPerCallMax;
     if (complete || full) {
       ClientReply reply;
       reply.scan = std::move(scan.result);
@@ -367,15 +365,15 @@ void Node::on_scan_request(const NodeId& from, const ScanRequest& message) {
   if (message.bucket.empty() || message.bucket.size() > limits::kBucketMaxBytes) {
     reply.status = Status::invalid_argument("scan request with an invalid bucket");
   } else if (message.partition >= config_.partition_count) {
-    reply.status = Status::invalid_argument(
-        "scan request for partition " + std::to_string(message.partition) + " of a ring of " +
-        std::to_string(config_.partition_count));
+    reply.status =
+        Status::invalid_argument("scan request for partition " + std::to_string(message.partition) +
+                                 " of a ring of " + std::to_string(config_.partition_count));
   } else if (message.after.size() > limits::kKeyMaxBytes) {
     reply.status = Status::invalid_argument("scan request with a position over 64 KiB");
   } else if (!message.count_only && (message.limit == 0 || message.limit > kScanCountMax)) {
-    reply.status = Status::invalid_argument("scan request for " + std::to_string(message.limit) +
-                                            " keys; the limit is 1 to " +
-                                            std::to_string(kScanCountMax));
+    reply.status =
+        Status::invalid_argument("scan request for " + std::to_string(message.limit) +
+                                 " keys; the limit is 1 to " + std::to_string(kScanCountMax));
   } else if (Status filter = validate_scan_filter(message.filter); !filter.is_ok()) {
     reply.status = std::move(filter);
   } else {

@@ -83,8 +83,8 @@ TEST_F(ScanNode, AOneNodeClusterScansItsOwnStorageInTheSameEvent) {
   std::set<std::string> written;
   for (int i = 0; i < 50; ++i) {
     const std::string key = "k" + std::to_string(i);
-    ASSERT_TRUE(call({.op = ClientOp::kPut, .bucket = "b", .key = key, .value = "v"})
-                    .status.is_ok());
+    ASSERT_TRUE(
+        call({.op = ClientOp::kPut, .bucket = "b", .key = key, .value = "v"}).status.is_ok());
     written.insert(key);
   }
   std::set<std::string> found;

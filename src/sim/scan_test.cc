@@ -34,7 +34,10 @@ SimConfig lossy_config(std::uint64_t seed) {
 
 core::ClientRequest put_request(const std::string& key, const std::string& value,
                                 const std::string& bucket = "default") {
-  return {.op = core::ClientOp::kPut, .bucket = bucket, .key = key, .value = value,
+  return {.op = core::ClientOp::kPut,
+          .bucket = bucket,
+          .key = key,
+          .value = value,
           .supersede_known = true};
 }
 
@@ -68,8 +71,8 @@ FullScan full_scan(Simulator& sim, Pick pick, core::ScanQuery query = {},
   int retries = 0;
   while (scan.calls < 10'000) {
     ++scan.calls;
-    const core::ClientReply reply = sim.call(pick(), scan_request(cursor, query, bucket),
-                                             wait_ms_max);
+    const core::ClientReply reply =
+        sim.call(pick(), scan_request(cursor, query, bucket), wait_ms_max);
     if (!reply.status.is_ok()) {
       ++scan.failed_calls;
       scan.last_error = reply.status.to_string();
@@ -133,8 +136,8 @@ std::size_t check_scan(const FullScan& scan, const Written& written, const std::
   }
   std::size_t repeats = 0;
   for (const auto& [key, times] : seen) {
-    EXPECT_TRUE(written.attempted.contains(key)) << what << ": returned " << key
-                                                 << ", which nobody wrote";
+    EXPECT_TRUE(written.attempted.contains(key))
+        << what << ": returned " << key << ", which nobody wrote";
     repeats += static_cast<std::size_t>(times - 1);
   }
   return repeats;
@@ -160,12 +163,11 @@ TEST(Scan, AFullScanThroughRandomNodesReturnsEveryAcknowledgedLiveKey) {
       failed_calls += scan.failed_calls;
     }
   }
-  std::printf("live keys checked: %llu, scan calls: %llu (%llu failed and retried), repeats: "
-              "%llu\n",
-              static_cast<unsigned long long>(keys_checked),
-              static_cast<unsigned long long>(calls),
-              static_cast<unsigned long long>(failed_calls),
-              static_cast<unsigned long long>(repeats));
+  std::printf(
+      "live keys checked: %llu, scan calls: %llu (%llu failed and retried), repeats: "
+      "%llu\n",
+      static_cast<unsigned long long>(keys_checked), static_cast<unsigned long long>(calls),
+      static_cast<unsigned long long>(failed_calls), static_cast<unsigned long long>(repeats));
   EXPECT_GT(keys_checked, 3000u);
   EXPECT_EQ(repeats, 0u);  // The ring did not change: no key twice.
 }
@@ -183,15 +185,17 @@ TEST(Scan, CompletesWithOneNodeCrashedAndFailsNamingThePartitionWithTwo) {
     // At once (n2 still believed up: its refusals fail it over) and after it is believed down.
     for (std::uint64_t wait : {0u, 3000u}) {
       sim.run_for(wait);
-      const FullScan scan = full_scan(sim, [] { return "n1"; }, {}, "default", /*retries=*/0);
-      check_scan(scan, written, "seed " + std::to_string(seed) + " after " +
-                                    std::to_string(wait) + " ms");
+      const FullScan scan = full_scan(
+          sim, [] { return "n1"; }, {}, "default", /*retries=*/0);
+      check_scan(scan, written,
+                 "seed " + std::to_string(seed) + " after " + std::to_string(wait) + " ms");
       EXPECT_EQ(scan.failed_calls, 0) << scan.last_error;
     }
     // Two of five down: some partitions have one home replica left, fewer than r=2.
     sim.crash("n3");
     sim.run_for(3000);
-    const FullScan failing = full_scan(sim, [] { return "n1"; }, {}, "default", 0);
+    const FullScan failing = full_scan(
+        sim, [] { return "n1"; }, {}, "default", 0);
     EXPECT_FALSE(failing.complete);
     EXPECT_NE(failing.last_error.find("Unavailable: scan of partition"), std::string::npos)
         << failing.last_error;
@@ -226,7 +230,8 @@ TEST(Scan, CompletesWhileANodeIsCutOffSilently) {
   sim.run_for(2000);
   sim.partition({{"n1", "n2", "n3", "n4"}, {"n5"}});
   const std::uint64_t start = sim.now_ms();
-  const FullScan scan = full_scan(sim, [] { return "n1"; }, {}, "default", 0);
+  const FullScan scan = full_scan(
+      sim, [] { return "n1"; }, {}, "default", 0);
   check_scan(scan, written, "n5 cut off");
   EXPECT_EQ(scan.failed_calls, 0) << scan.last_error;
   std::printf("scan with n5 cut off: %d calls, %llu ms simulated\n", scan.calls,
@@ -291,9 +296,9 @@ TEST(Scan, MatchCountTypeAndBucketsFilterAsInRedis) {
   EXPECT_EQ(std::set<std::string>(scan.keys.begin(), scan.keys.end()), all);
   EXPECT_GE(scan.calls, 12);  // At most 5 keys per call.
   scan = full_scan(sim, through_n3, {.match = "user:[0-2]?", .type = "string"});
-  EXPECT_EQ(std::set<std::string>(scan.keys.begin(), scan.keys.end()),
-            (std::set<std::string>{"user:12", "user:15", "user:18", "user:21", "user:24",
-                                   "user:27"}));
+  EXPECT_EQ(
+      std::set<std::string>(scan.keys.begin(), scan.keys.end()),
+      (std::set<std::string>{"user:12", "user:15", "user:18", "user:21", "user:24", "user:27"}));
   scan = full_scan(sim, through_n3, {.type = "hash"});
   EXPECT_TRUE(scan.complete);
   EXPECT_TRUE(scan.keys.empty());
@@ -325,7 +330,9 @@ TEST(Scan, MatchCountTypeAndBucketsFilterAsInRedis) {
 }
 
 core::ClientRequest update_request(const std::string& key, core::DataOp op) {
-  return {.op = core::ClientOp::kUpdate, .bucket = "default", .key = key,
+  return {.op = core::ClientOp::kUpdate,
+          .bucket = "default",
+          .key = key,
           .value = core::encode_data_op(op)};
 }
 
@@ -337,22 +344,23 @@ TEST(Scan, TypeFiltersByTheRedisTypeAndExpiredKeysAreNotReturned) {
   sim.add_nodes({"n1", "n2", "n3", "n4"});
   sim.run_for(300);
   ASSERT_TRUE(sim.call("n1", put_request("s1", "v")).status.is_ok());
-  ASSERT_TRUE(sim.call("n2", update_request("h1", {.code = core::DataOpCode::kHashSet,
-                                                   .args = {"f", "v"}}))
+  ASSERT_TRUE(
+      sim.call("n2", update_request("h1", {.code = core::DataOpCode::kHashSet, .args = {"f", "v"}}))
+          .status.is_ok());
+  ASSERT_TRUE(sim.call("n3", update_request(
+                                 "set1", {.code = core::DataOpCode::kSetAdd, .args = {"a", "b"}}))
                   .status.is_ok());
-  ASSERT_TRUE(sim.call("n3", update_request("set1", {.code = core::DataOpCode::kSetAdd,
-                                                     .args = {"a", "b"}}))
-                  .status.is_ok());
-  ASSERT_TRUE(sim.call("n4", update_request("c1", {.code = core::DataOpCode::kIncrBy,
-                                                   .integer = 5}))
-                  .status.is_ok());
+  ASSERT_TRUE(
+      sim.call("n4", update_request("c1", {.code = core::DataOpCode::kIncrBy, .integer = 5}))
+          .status.is_ok());
   ASSERT_TRUE(sim.call("n1", update_request("ttl", {.code = core::DataOpCode::kSet,
                                                     .args = {"v"},
                                                     .expiry = core::ExpiryKind::kRelativeMs,
                                                     .expiry_ms = 60'000}))
                   .status.is_ok());
   auto keys_of = [&](core::ScanQuery query) {
-    const FullScan scan = full_scan(sim, [] { return "n2"; }, std::move(query));
+    const FullScan scan = full_scan(
+        sim, [] { return "n2"; }, std::move(query));
     EXPECT_TRUE(scan.complete) << scan.last_error;
     return std::set<std::string>(scan.keys.begin(), scan.keys.end());
   };
@@ -439,8 +447,8 @@ TEST(Scan, ANodeJoiningDuringTheScanLosesNoKey) {
   std::uint64_t pending = 0;
   for (const auto& id : sim.node_ids()) pending += sim.node(id)->transfers_pending();
   EXPECT_GT(pending, 0u);
-  std::printf("scan across a join: %d calls (%d failed), %zu keys\n", scan.calls,
-              scan.failed_calls, scan.keys.size());
+  std::printf("scan across a join: %d calls (%d failed), %zu keys\n", scan.calls, scan.failed_calls,
+              scan.keys.size());
 }
 
 TEST(Scan, AScanRunIsAFunctionOfItsSeed) {

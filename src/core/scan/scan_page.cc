@@ -37,9 +37,9 @@ Status validate_scan_filter(const ScanFilter& filter) {
                                     " bytes, limit is " + std::to_string(kScanMatchMaxBytes));
   }
   if (!filter.type.empty() && !is_scan_type_name(filter.type)) {
-    return Status::invalid_argument(
-        "unknown scan TYPE '" + filter.type.substr(0, kScanTypeMaxBytes) +
-        "' (string, list, set, zset, hash or stream)");
+    return Status::invalid_argument("unknown scan TYPE '" +
+                                    filter.type.substr(0, kScanTypeMaxBytes) +
+                                    "' (string, list, set, zset, hash or stream)");
   }
   return Status::ok();
 }
@@ -80,8 +80,7 @@ Result<ScanPage> read_scan_page(storage::Engine& storage, std::uint32_t partitio
             wanted = filter.type.empty();
           }
         }
-        if (wanted && !count_only && !page.keys.empty() &&
-            bytes + key.size() > kScanPageBytesMax) {
+        if (wanted && !count_only && !page.keys.empty() && bytes + key.size() > kScanPageBytesMax) {
           stopped = true;  // This key starts the next page.
           return false;
         }

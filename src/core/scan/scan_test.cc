@@ -178,16 +178,15 @@ TEST_F(ScanPageTest, TypesAndExpiryAreJudgedAtTheReadersClock) {
     VersionedObject object;
     object.write([](const Sibling&) { return false; }, std::move(entries), 1, Hlc{kNow - 10, 0});
     storage::WriteBatch batch;
-    batch.put(storage::Namespace::kData, storage::encode_storage_key(0, "b", key),
-              object.encode());
+    batch.put(storage::Namespace::kData, storage::encode_storage_key(0, "b", key), object.encode());
     ASSERT_TRUE(engine_.write(batch, [](Status) {}).is_ok());
   };
   write("a-string", {{EntryKind::kValue, {}, "v"}});
   write("a-hash", {{EntryKind::kFieldValue, "f", "v"}});
   write("a-set", {{EntryKind::kMember, "m", {}}});
   write("expired", {{EntryKind::kValue, {}, "v"}, {EntryKind::kExpiry, {}, std::to_string(kNow)}});
-  write("expiring", {{EntryKind::kMember, "m", {}},
-                     {EntryKind::kExpiry, {}, std::to_string(kNow + 1000)}});
+  write("expiring",
+        {{EntryKind::kMember, "m", {}}, {EntryKind::kExpiry, {}, std::to_string(kNow + 1000)}});
   EXPECT_EQ(all_pages(0, "b", 100),
             (std::vector<std::string>{"a-hash", "a-set", "a-string", "expiring"}));
   EXPECT_EQ(all_pages(0, "b", 100, {"", "hash"}), std::vector<std::string>{"a-hash"});
