@@ -1114,6 +1114,23 @@ TEST(RespDatabases, TheSettingListsValidBucketsOnce) {
   EXPECT_FALSE(parse_resp_databases(many + ",one-more").is_ok());
 }
 
+TEST(RespConfig, GetMatchesParameterNamesWithRedisGlobs) {
+  FakeStore store;
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "maxmemory*"}),
+            "*4\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n");
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "[sd]a*"}),
+            "*4\r\n$4\r\nsave\r\n$0\r\n\r\n$9\r\ndatabases\r\n$1\r\n1\r\n");
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "MAXMEMORY"}), "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n")
+      << "without case, as Redis";
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "save", "s*"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n")
+      << "each parameter once";
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "[^s]ave"}), "*0\r\n");
+  EXPECT_EQ(reply(store, {"CONFIG", "GET", "sav\\e"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(reply(store, {"COMMAND", "LIST", "FILTERBY", "PATTERN", "[cd]L[^x]ENT"}),
+            "*1\r\n$6\r\nclient\r\n")
+      << "command names too, without case";
+}
+
 TEST(RespSession, PlanningRecordsTheLastCommandForClientList) {
   Connection c;
   c.info.now_ms = 1234;

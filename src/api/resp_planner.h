@@ -165,8 +165,6 @@ inline constexpr std::size_t kEchoedNameBytesMax = 128;
 std::string echoed(std::string_view text);
 std::string lowercase(std::string_view text);
 bool equals_ignore_case(std::string_view a, std::string_view b);
-// Glob matching with '*' and '?', case-insensitive (CONFIG GET and COMMAND LIST patterns).
-bool glob_match(std::string_view pattern, std::string_view text);
 // A 64-bit integer as Redis reads one (string2ll): an optional '-', digits, no leading zeros,
 // spaces or '+'; nullopt otherwise.
 std::optional<std::int64_t> parse_resp_integer(std::string_view text);
