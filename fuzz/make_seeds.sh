@@ -108,6 +108,10 @@ printf '*3\r\n$7\r\nCOMMAND\r\n$4\r\nDOCS\r\n$3\r\nset\r\n*2\r\n$7\r\nCOMMAND\r\
   seed resp_commands_fuzz command_docs_info
 printf 'CLIENT SETINFO lib-name fuzz\r\nCLIENT INFO\r\nAUTH default x\r\nTIME\r\nRESET\r\n' |
   seed resp_commands_fuzz client_auth_time
+printf 'SETCTX a "" 1\r\nSETCTX b "" 2\r\nSCAN 0 COUNT 1\r\nSCAN 1 MATCH * TYPE string\r\nKEYS *\r\n' |
+  seed resp_commands_fuzz keyspace
+printf 'DBSIZE\r\nMULTI\r\nSCAN 0\r\nFLUSHDB\r\nEXEC\r\nSELECT 1\r\nFLUSHALL ASYNC\r\n' |
+  seed resp_commands_fuzz keyspace_flush
 
 # glob_fuzz: a pattern, a NUL, a text.
 printf 'user:*\000user:42' | seed glob_fuzz star

@@ -137,4 +137,21 @@ core::ClientRequest make_delete(std::string_view bucket, std::string key, std::s
   return request;
 }
 
+core::ClientRequest make_update(std::string_view bucket, std::string key, const core::DataOp& op) {
+  core::ClientRequest request = make_request(core::ClientOp::kUpdate, bucket, std::move(key));
+  request.value = core::encode_data_op(op);
+  return request;
+}
+
+core::ClientRequest make_scan(std::string_view bucket, std::string cursor, std::uint32_t count,
+                              std::string match, std::string type, bool count_only) {
+  core::ClientRequest request = make_request(core::ClientOp::kScan, bucket, {});
+  request.scan.cursor = std::move(cursor);
+  request.scan.count = count;
+  request.scan.match = std::move(match);
+  request.scan.type = std::move(type);
+  request.scan.count_only = count_only;
+  return request;
+}
+
 }  // namespace ringkv::api
