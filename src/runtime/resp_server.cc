@@ -108,6 +108,10 @@ struct RespServer::State {
     info.value_max_bytes = options.value_max_bytes;
     info.max_clients = kRespConnectionsMax;
     if (!options.databases.empty()) info.databases = std::move(options.databases);
+    info.keys_max = options.keys_max;
+    info.allow_flush = options.allow_flush;
+    info.scan_cursors = std::make_shared<api::ScanCursorTable>(
+        api::kRespScanCursorsMax, api::kRespScanCursorBytesMax, options.scan_cursor_first_id);
     info.memory = read_memory;
     refresh_info();
   }
@@ -184,6 +188,7 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
     std::vector<std::string> keys;
     bool writes = false;
     bool ordered_write = false;
+    bool all_keys = false;
     std::vector<core::ClientReply> replies;  // Of the running step, in request order.
     std::size_t replies_missing = 0;
     bool done = false;
@@ -243,8 +248,8 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
       api::RespCommandPlan plan =
           api::plan_resp_command(std::move(**next), session_, server_->info);
       const bool quit = plan.first.finished() && plan.first.close_connection;
-      commands_.push_back(
-          Command{std::move(plan.first), std::move(plan.keys), plan.writes, plan.ordered_write});
+      commands_.push_back(Command{std::move(plan.first), std::move(plan.keys), plan.writes,
+                                  plan.ordered_write, plan.all_keys});
       if (quit) stop_parsing_ = stop_reading_ = true;
     }
   }
@@ -262,6 +267,14 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   }
 
   bool keys_available(const Command& command) const {
+    // Commands over every key (api::RespCommandPlan::all_keys): SCAN waits for the writes
+    // before it and holds back those after it; FLUSHDB waits for everything and holds back
+    // everything.
+    if (running_.all_key_writers > 0) return false;
+    if (command.all_keys) {
+      return command.writes ? running_.commands == 0 : running_.writers == 0;
+    }
+    if (command.writes && running_.all_key_readers > 0) return false;
     for (const auto& key : command.keys) {
       const auto it = keys_in_use_.find(key);
       if (it == keys_in_use_.end()) continue;
@@ -280,6 +293,9 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   }
 
   void acquire_keys(const Command& command) {
+    ++running_.commands;
+    if (command.writes) ++running_.writers;
+    if (command.all_keys) ++(command.writes ? running_.all_key_writers : running_.all_key_readers);
     for (const auto& key : command.keys) {
       KeyUse& use = keys_in_use_[key];
       ++counter(use, command);
@@ -287,6 +303,10 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   }
 
   void release_keys(const Command& command) {
+    assert(running_.commands > 0);
+    --running_.commands;
+    if (command.writes) --running_.writers;
+    if (command.all_keys) --(command.writes ? running_.all_key_writers : running_.all_key_readers);
     for (const auto& key : command.keys) {
       auto it = keys_in_use_.find(key);
       assert(it != keys_in_use_.end());
@@ -297,7 +317,9 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
         keys_in_use_.erase(it);
       }
     }
-    if (!command.keys.empty()) pump_again_ = true;  // A waiting command may start now.
+    // A waiting command may start now: one on the same keys, or one waiting for every earlier
+    // write (SCAN) or command (FLUSHDB).
+    pump_again_ = true;
   }
 
   Command* find(std::uint64_t sequence) {
@@ -427,6 +449,13 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   std::size_t dispatched_ = 0;        // commands_[0, dispatched_) are running or done.
   std::vector<std::uint64_t> steps_complete_;
   std::unordered_map<std::string, KeyUse> keys_in_use_;
+  // Commands started and not done: all of them, those that write, and those over every key.
+  struct Running {
+    std::size_t commands = 0;
+    std::size_t writers = 0;
+    std::size_t all_key_readers = 0;
+    std::size_t all_key_writers = 0;
+  } running_;
   std::string writing_;
   std::size_t unwritten_bytes_ = 0;  // Replies done but not yet written, plus writing_.
   bool reading_ = false;
@@ -495,7 +524,7 @@ RespServer::RespServer(asio::io_context& io, RequestSink& sink, RespServerOption
 }
 
 RespServer::RespServer(asio::io_context& io, RequestSink& sink, std::size_t value_max_bytes)
-    : RespServer(io, sink, RespServerOptions{value_max_bytes, {}}) {}
+    : RespServer(io, sink, RespServerOptions{.value_max_bytes = value_max_bytes}) {}
 
 RespServer::~RespServer() {
   close();

@@ -294,6 +294,9 @@ Status Server::Impl::open() {
     RespServerOptions resp_options;
     resp_options.value_max_bytes = config_.value_max_bytes;
     resp_options.databases = api::parse_resp_databases(config_.resp_databases).value();
+    resp_options.keys_max = config_.resp_keys_max;
+    resp_options.allow_flush = config_.allow_flush;
+    resp_options.scan_cursor_first_id = seed_from_os();
     resp_server_ = std::make_unique<RespServer>(io_, *this, std::move(resp_options));
     RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
   }
