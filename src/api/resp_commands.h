@@ -108,8 +108,9 @@ struct RespServerInfo {
 
   // INFO memory; unset: the section reports only what is configured (maxmemory).
   std::function<RespMemoryInfo()> memory;
-  // INFO keyspace: the key count of a bucket, or nothing when it is not known. Unset (as in
-  // this version: the node does not count keys yet): no db lines, which tools read as empty.
+  // INFO keyspace: the key count of a bucket, or nothing when it is not known (no db line, which
+  // tools read as empty). Must answer at once: the RESP server answers from a cached count that
+  // it refreshes in the background (api/resp_keyspace_cache.h). Unset: no db lines.
   std::function<std::optional<RespKeyspaceInfo>(std::string_view bucket)> keyspace;
   // CLIENT LIST: calls `visit` with every open connection of this RESP port, oldest first.
   // Unset: the calling connection alone.

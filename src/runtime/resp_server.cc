@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -113,6 +115,7 @@ struct RespServer::State {
     info.scan_cursors = std::make_shared<api::ScanCursorTable>(
         api::kRespScanCursorsMax, api::kRespScanCursorBytesMax, options.scan_cursor_first_id);
     info.memory = read_memory;
+    keyspace_counts = api::RespKeyspaceCache(options.keyspace_refresh_ms);
     refresh_info();
   }
 
@@ -137,6 +140,7 @@ struct RespServer::State {
   const std::uint64_t started_ms;
   api::RespServerInfo info;
   api::RespOpsMeter ops_meter;
+  api::RespKeyspaceCache keyspace_counts;  // INFO keyspace.
   bool closed = false;
   std::size_t live_connections = 0;
   std::uint64_t connections_received = 0;
@@ -508,6 +512,48 @@ void accept_next(const std::shared_ptr<RespServer::State>& state) {
   });
 }
 
+// Runs the steps of a command no connection waits for (INFO's key counts) to their end, each
+// step from the event loop (never inside the submit() that answered the previous one); the last
+// step's reply is dropped. Stops once the server is closed.
+void run_in_background(const std::shared_ptr<RespServer::State>& state, api::RespStep step) {
+  if (step.finished() || state->closed) return;
+  struct Pending {
+    api::RespContinuation then;
+    std::vector<core::ClientReply> replies;
+    std::size_t missing = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->then = std::move(step.then);
+  pending->replies.resize(step.requests.size());
+  pending->missing = step.requests.size();
+  for (std::size_t slot = 0; slot < step.requests.size(); ++slot) {
+    state->sink.submit(std::move(step.requests[slot]),
+                       [state, pending, slot](core::ClientReply reply) {
+                         pending->replies[slot] = std::move(reply);
+                         if (--pending->missing > 0) return;
+                         asio::post(state->acceptor.get_executor(),
+                                    [state, next = pending->then(std::move(pending->replies))] {
+                                      run_in_background(state, next);
+                                    });
+                       });
+  }
+}
+
+// Counts `bucket`'s keys for INFO keyspace (api/resp_keyspace_cache.h): a DBSIZE in the
+// background, started from the event loop once the INFO that asked has been planned.
+void count_keyspace(const std::shared_ptr<RespServer::State>& state, std::string bucket) {
+  api::RespStep steps = api::count_keys_steps(bucket, [state, bucket](Result<std::uint64_t> keys) {
+    if (!keys.is_ok()) {
+      spdlog::debug("INFO keyspace: counting bucket '{}' failed: {}", bucket,
+                    keys.status().to_string());
+    }
+    state->keyspace_counts.finished(bucket, keys.is_ok() ? std::optional(*keys) : std::nullopt);
+    return api::RespStep();
+  });
+  asio::post(state->acceptor.get_executor(),
+             [state, steps = std::move(steps)] { run_in_background(state, steps); });
+}
+
 }  // namespace
 
 RespServer::RespServer(asio::io_context& io, RequestSink& sink, RespServerOptions options)
@@ -521,6 +567,19 @@ RespServer::RespServer(asio::io_context& io, RequestSink& sink, RespServerOption
           if (connection && connection->open()) visit(connection->session());
         }
       };
+  // INFO keyspace: the last count, a new one started when it is stale. The hook lives in the
+  // state it reads, so it holds it weakly.
+  std::weak_ptr<State> weak_state = state_;
+  state_->info.keyspace =
+      [weak_state](std::string_view bucket) -> std::optional<api::RespKeyspaceInfo> {
+    const std::shared_ptr<State> shared = weak_state.lock();
+    if (!shared) return std::nullopt;
+    bool start = false;
+    const auto keys = shared->keyspace_counts.lookup(bucket, shared->info.now_ms, start);
+    if (start) count_keyspace(shared, std::string(bucket));
+    if (!keys) return std::nullopt;
+    return api::RespKeyspaceInfo{*keys, 0};
+  };
 }
 
 RespServer::RespServer(asio::io_context& io, RequestSink& sink, std::size_t value_max_bytes)
