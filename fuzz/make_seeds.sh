@@ -49,6 +49,10 @@ frame Response "protocol_version: 1 request_id: 9 get { }" | seed client_codec_f
 frame Response "protocol_version: 1 request_id: 12
   error { code: 6 message: \"only 1 of the w=2 required replicas acknowledged the write\" }" |
   seed client_codec_fuzz error_unavailable
+frame Response 'protocol_version: 1 request_id: 13
+  scan { keys: "user:1" keys: "user:2" cursor: "1AXVzZXI6Mg" }' | seed client_codec_fuzz scan_page
+frame Response 'protocol_version: 1 request_id: 14 scan { cursor: "0" count: 42 }' |
+  seed client_codec_fuzz scan_count
 frame Response "protocol_version: 1 request_id: 1 cluster_info { partition_count: 4
   members { id: \"n1\" address: \"127.0.0.1:7001\" weight: 1 state: \"up\" }
   members { id: \"n2\" address: \"127.0.0.1:7002\" weight: 1 state: \"up\" }
@@ -76,6 +80,15 @@ frame Request "protocol_version: 1 peer { from: \"n2\" replica_write {
 frame Request 'protocol_version: 1 peer { from: "n1" forward_request { forward_id: 5
   request { protocol_version: 1 put { key: "k" value: "v" } } } }' |
   seed native_codec_fuzz peer_forward_request
+frame Request 'protocol_version: 1 request_id: 7 options { r: 1 }
+  scan { cursor: "1AXVzZXI6Mg" count: 100 match: "user:*" type: "string" }' |
+  seed native_codec_fuzz scan
+frame Request 'protocol_version: 1 peer { from: "n2" scan_request { operation_id: 8
+  bucket: "default" partition: 3 after: "user:1" limit: 10 match: "u*[0-9]" } }' |
+  seed native_codec_fuzz peer_scan_request
+frame Request 'protocol_version: 1 peer { from: "n3" scan_reply { operation_id: 8
+  keys: "user:2" keys: "user:7" last_key: "user:9" count: 2 } }' |
+  seed native_codec_fuzz peer_scan_reply
 
 # resp_parser_fuzz: the first byte chooses where the input is cut in two reads.
 printf '\007*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n' | seed resp_parser_fuzz set
@@ -95,6 +108,22 @@ printf '*3\r\n$7\r\nCOMMAND\r\n$4\r\nDOCS\r\n$3\r\nset\r\n*2\r\n$7\r\nCOMMAND\r\
   seed resp_commands_fuzz command_docs_info
 printf 'CLIENT SETINFO lib-name fuzz\r\nCLIENT INFO\r\nAUTH default x\r\nTIME\r\nRESET\r\n' |
   seed resp_commands_fuzz client_auth_time
+printf 'SETCTX a "" 1\r\nSETCTX b "" 2\r\nSCAN 0 COUNT 1\r\nSCAN 1 MATCH * TYPE string\r\nKEYS *\r\n' |
+  seed resp_commands_fuzz keyspace
+printf 'DBSIZE\r\nMULTI\r\nSCAN 0\r\nFLUSHDB\r\nEXEC\r\nSELECT 1\r\nFLUSHALL ASYNC\r\n' |
+  seed resp_commands_fuzz keyspace_flush
+
+# glob_fuzz: a pattern, a NUL, a text.
+printf 'user:*\000user:42' | seed glob_fuzz star
+printf 'h[^e]llo\000hallo' | seed glob_fuzz negated_set
+printf '[a-z0-9\\]]?*\\*\000q7*' | seed glob_fuzz ranges_and_escapes
+printf '*a*a*a*a*a*b\000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' | seed glob_fuzz backtracking
+
+# scan_cursor_fuzz: cursors as clients send them back (partition 3 after "user:1"; partition 0
+# after "k"; the start).
+printf '1A3VzZXI6MQ' | seed scan_cursor_fuzz partition_and_key
+printf '1AGs' | seed scan_cursor_fuzz first_partition
+printf '0' | seed scan_cursor_fuzz start
 
 # versioned_object_fuzz: stored objects and contexts.
 printf "$object_one" | seed versioned_object_fuzz object_one_value

@@ -60,9 +60,21 @@ Result<core::ClientRequest> request_from_wire(const wire::Request& message) {
       request.key = message.update().key();
       request.value = message.update().op();
       return request;
+    case wire::Request::kScan: {
+      const auto& scan = message.scan();
+      request.op = core::ClientOp::kScan;
+      request.bucket = bucket_or_default(scan.bucket());
+      request.scan.cursor = scan.cursor();
+      request.scan.count = scan.count();
+      request.scan.match = scan.match();
+      request.scan.type = scan.type();
+      request.scan.count_only = scan.count_only();
+      return request;
+    }
     default:
       return Status::unsupported("unknown message type: the request carries no operation this "
-                                 "node knows (get, put, delete, cluster_info, node_status, peer)");
+                                 "node knows (get, put, delete, scan, cluster_info, node_status, "
+                                 "peer)");
   }
 }
 
@@ -98,6 +110,13 @@ wire::Response to_response(const core::ClientReply& reply, core::ClientOp op) {
     case core::ClientOp::kDelete:
       response.mutable_delete_();
       break;
+    case core::ClientOp::kScan: {
+      auto* scan = response.mutable_scan();
+      for (const auto& key : reply.scan.keys) scan->add_keys(key);
+      scan->set_cursor(reply.scan.cursor);
+      scan->set_count(reply.scan.count);
+      break;
+    }
   }
   return response;
 }
@@ -139,6 +158,16 @@ wire::Request make_request(const core::ClientRequest& request) {
       message.mutable_update()->set_key(request.key);
       message.mutable_update()->set_op(request.value);
       break;
+    case core::ClientOp::kScan: {
+      auto* scan = message.mutable_scan();
+      scan->set_bucket(request.bucket);
+      scan->set_cursor(request.scan.cursor);
+      scan->set_count(request.scan.count);
+      scan->set_match(request.scan.match);
+      scan->set_type(request.scan.type);
+      scan->set_count_only(request.scan.count_only);
+      break;
+    }
   }
   return message;
 }
@@ -157,6 +186,11 @@ core::ClientReply reply_from_wire(const wire::Response& message) {
     reply.object = message.get().object();
     reply.now_ms = message.get().now_ms();
     reply.result = message.get().result();
+  }
+  if (message.has_scan()) {
+    for (const auto& key : message.scan().keys()) reply.scan.keys.push_back(key);
+    reply.scan.cursor = message.scan().cursor();
+    reply.scan.count = message.scan().count();
   }
   return reply;
 }

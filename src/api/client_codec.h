@@ -1,5 +1,5 @@
-// Translation between the native protocol's client messages (proto/ringkv.proto: get, put, delete
-// and their responses) and the core's request and reply types (core/requests.h). The client
+// Translation between the native protocol's client messages (proto/ringkv.proto: get, put,
+// delete, scan and their responses) and the core's request and reply types (core/requests.h). The client
 // library and the server share it; the server-only parts (the dispatch of incoming frames, peer
 // messages) are in native_codec.h and peer_codec.h. Parsing validates everything the other side
 // controls and returns a Status naming the fault; it never trusts a length or an enum.

@@ -2,7 +2,8 @@
 // (FrameDecoder) and each frame parsed as a node's response (parse_response), with the context a
 // get returns decoded as the client does to route the next write. It links ringkv_wire only, the
 // code the client library carries. Properties: nothing crashes or reads out of bounds; a frame
-// error is sticky; a reply that parsed re-encodes to a response that parses to the same reply.
+// error is sticky; a reply that parsed re-encodes to a response that parses to the same reply
+// (a get's fields, and a scan's).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     api::to_response(*reply, core::ClientOp::kGet).SerializeToString(&bytes);
     auto again = api::parse_response(bytes);
     check(again.is_ok() && same_reply(*again, *reply));
+    bytes.clear();
+    api::to_response(*reply, core::ClientOp::kScan).SerializeToString(&bytes);
+    auto scan = api::parse_response(bytes);
+    check(scan.is_ok() && scan->scan.keys == reply->scan.keys &&
+          scan->scan.cursor == reply->scan.cursor && scan->scan.count == reply->scan.count);
   }
   return 0;
 }

@@ -62,9 +62,10 @@ TEST(NativeCodec, RejectsAnUnknownProtocolVersion) {
 TEST(NativeCodec, RejectsAnUnknownMessageType) {
   wire::Request request;
   request.set_protocol_version(kProtocolVersion);
-  // Field 30 is an operation this node does not know; protobuf keeps it as an unknown field.
+  // Field 99 is an operation this node does not know (far above the ones in use, so a new
+  // operation does not take it); protobuf keeps it as an unknown field.
   std::string bytes = serialize(request);
-  bytes += std::string("\xf2\x01\x00", 3);  // field 30, wire type 2, length 0
+  bytes += std::string("\x9a\x06\x00", 3);  // field 99, wire type 2, length 0
   std::uint64_t id = 0;
   auto parsed = parse_incoming(bytes, &id);
   ASSERT_FALSE(parsed.is_ok());

@@ -1,6 +1,8 @@
 // Peer messages <-> protobuf (PeerEnvelope inside a Request frame).
 #include "api/peer_codec.h"
 
+#include "common/limits.h"
+
 // GCC 12 at -O3 reports members of the PeerMessage variant as "may be used uninitialized" when
 // the variant is assigned from a temporary: a false positive (every alternative is fully
 // constructed before it is assigned), seen since the variant grew its tenth alternative.
@@ -77,7 +79,89 @@ struct ToWire {
     // The op only selects the result field; reply_from_wire reads values and context back.
     *out->mutable_response() = to_response(m.reply, core::ClientOp::kGet);
   }
+  void operator()(const core::ScanRequest& m) const {
+    auto* out = envelope.mutable_scan_request();
+    out->set_operation_id(m.operation_id);
+    out->set_bucket(m.bucket);
+    out->set_partition(m.partition);
+    out->set_after(m.after);
+    out->set_limit(m.limit);
+    out->set_match(m.filter.match);
+    out->set_type(m.filter.type);
+    out->set_count_only(m.count_only);
+  }
+  void operator()(const core::ScanReply& m) const {
+    auto* out = envelope.mutable_scan_reply();
+    out->set_operation_id(m.operation_id);
+    if (!m.status.is_ok()) {
+      set_error(*out->mutable_error(), m.status);
+      return;
+    }
+    for (const auto& key : m.page.keys) out->add_keys(key);
+    out->set_count(m.page.count);
+    out->set_done(m.page.done);
+    out->set_last_key(m.page.last_key);
+  }
 };
+
+// Scan pages are bounded on both sides (core/scan/scan_page.h); a message beyond the bounds is
+// refused whole, whatever it says.
+Result<core::ScanRequest> scan_request_from_wire(const wire::PeerScanRequest& m) {
+  if (m.bucket().empty() || m.bucket().size() > limits::kBucketMaxBytes) {
+    return Status::invalid_argument("scan request with a bucket of " +
+                                    std::to_string(m.bucket().size()) + " bytes");
+  }
+  if (m.partition() >= limits::kPartitionCountMax) {
+    return Status::invalid_argument("scan request for partition " +
+                                    std::to_string(m.partition()));
+  }
+  if (m.after().size() > limits::kKeyMaxBytes) {
+    return Status::invalid_argument("scan request with a position over 64 KiB");
+  }
+  if (!m.count_only() && (m.limit() == 0 || m.limit() > core::kScanCountMax)) {
+    return Status::invalid_argument("scan request for " + std::to_string(m.limit()) +
+                                    " keys (1 to " + std::to_string(core::kScanCountMax) + ")");
+  }
+  core::ScanRequest request;
+  request.operation_id = m.operation_id();
+  request.bucket = m.bucket();
+  request.partition = m.partition();
+  request.after = m.after();
+  request.limit = m.limit();
+  request.filter = core::ScanFilter{m.match(), m.type()};
+  request.count_only = m.count_only();
+  RINGKV_RETURN_IF_ERROR(core::validate_scan_filter(request.filter));
+  return request;
+}
+
+Result<core::ScanReply> scan_reply_from_wire(const wire::PeerScanReply& m) {
+  core::ScanReply reply;
+  reply.operation_id = m.operation_id();
+  if (m.has_error()) {
+    reply.status = status_from_wire(m.error());
+    if (reply.status.is_ok()) reply.status = Status::internal("scan reply error with code 0");
+    return reply;
+  }
+  if (static_cast<std::size_t>(m.keys_size()) > core::kScanCountMax) {
+    return Status::invalid_argument("scan reply with " + std::to_string(m.keys_size()) +
+                                    " keys (at most " + std::to_string(core::kScanCountMax) +
+                                    ")");
+  }
+  for (const auto& key : m.keys()) {
+    if (key.empty() || key.size() > limits::kKeyMaxBytes) {
+      return Status::invalid_argument("scan reply with a key of " + std::to_string(key.size()) +
+                                      " bytes");
+    }
+  }
+  if (m.last_key().size() > limits::kKeyMaxBytes) {
+    return Status::invalid_argument("scan reply with a last key over 64 KiB");
+  }
+  reply.page.keys.assign(m.keys().begin(), m.keys().end());
+  reply.page.count = m.count();
+  reply.page.done = m.done();
+  reply.page.last_key = m.last_key();
+  return reply;
+}
 
 }  // namespace
 
@@ -167,6 +251,18 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
     case wire::PeerEnvelope::kForwardReply: {
       const auto& m = envelope.forward_reply();
       delivery.message = core::ForwardReply{m.forward_id(), reply_from_wire(m.response())};
+      break;
+    }
+    case wire::PeerEnvelope::kScanRequest: {
+      auto request = scan_request_from_wire(envelope.scan_request());
+      if (!request.is_ok()) return request.status();
+      delivery.message = std::move(request).value();
+      break;
+    }
+    case wire::PeerEnvelope::kScanReply: {
+      auto reply = scan_reply_from_wire(envelope.scan_reply());
+      if (!reply.is_ok()) return reply.status();
+      delivery.message = std::move(reply).value();
       break;
     }
     case wire::PeerEnvelope::BODY_NOT_SET:

@@ -18,6 +18,10 @@
 //   DELCTX key ctx     delete with a context from GETALL
 // The connection commands: HELLO (RESP3), AUTH (no passwords: as Redis without requirepass),
 // CLIENT, SELECT, RESET, QUIT, PING, ECHO; the server's: INFO, TIME, COMMAND, CONFIG GET.
+// The keyspace commands (docs/REDIS.md, "SCAN, KEYS, DBSIZE and FLUSHDB across a cluster") run
+// the core's distributed key scan (ClientOp::kScan): SCAN one call per command, with numeric
+// cursors from the host's ScanCursorTable; KEYS, DBSIZE and FLUSHDB / FLUSHALL every call of a
+// scan, bounded by resp_keys_max (KEYS) and refused unless allow_flush (FLUSHDB, FLUSHALL).
 //
 // MULTI / EXEC / DISCARD: after MULTI every command is checked (known, right number of
 // arguments), queued and answered +QUEUED; one refused there makes EXEC answer EXECABORT and run
@@ -34,12 +38,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/resp_session.h"
+#include "api/scan_cursor_table.h"
 #include "common/status.h"
 #include "core/requests.h"
 
@@ -47,6 +53,17 @@ namespace ringkv::api {
 
 // The bucket of database 0 unless resp_databases says otherwise.
 inline constexpr std::string_view kRespDefaultBucket = "default";
+
+// SCAN's numeric cursors (api/scan_cursor_table.h): the newest this many, and at most these bytes
+// of core cursors, are remembered per node. A scanner that waits while 65536 other SCAN calls
+// that did not finish their scans are made on the same node finds its cursor forgotten.
+inline constexpr std::size_t kRespScanCursorsMax = 65536;
+inline constexpr std::size_t kRespScanCursorBytesMax = 64 * 1024 * 1024;
+// KEYS: resp_keys_max's default and ceiling, and the bytes of keys it returns at most whatever
+// the setting says (a reply past either is refused, never cut short).
+inline constexpr std::uint64_t kRespKeysMaxDefault = 100'000;
+inline constexpr std::uint64_t kRespKeysMaxCeiling = 10'000'000;
+inline constexpr std::size_t kRespKeysBytesMax = 512 * 1024 * 1024;
 
 // The process's memory as the host measures it (INFO memory).
 struct RespMemoryInfo {
@@ -80,11 +97,20 @@ struct RespServerInfo {
   std::uint64_t value_max_bytes = 0;
   // resp_databases: the bucket of each database number; never empty.
   std::vector<std::string> databases = {std::string(kRespDefaultBucket)};
+  // resp_keys_max: KEYS fails rather than return more keys than this.
+  std::uint64_t keys_max = kRespKeysMaxDefault;
+  // allow_flush: FLUSHDB and FLUSHALL delete every key; false: they are refused.
+  bool allow_flush = false;
+  // SCAN's cursors, shared by every connection of the host (a client's pool may continue a scan
+  // on another connection). Never null; SCAN replies change it, on the host's thread.
+  std::shared_ptr<ScanCursorTable> scan_cursors =
+      std::make_shared<ScanCursorTable>(kRespScanCursorsMax, kRespScanCursorBytesMax, 1);
 
   // INFO memory; unset: the section reports only what is configured (maxmemory).
   std::function<RespMemoryInfo()> memory;
-  // INFO keyspace: the key count of a bucket, or nothing when it is not known. Unset (as in
-  // this version: the node does not count keys yet): no db lines, which tools read as empty.
+  // INFO keyspace: the key count of a bucket, or nothing when it is not known (no db line, which
+  // tools read as empty). Must answer at once: the RESP server answers from a cached count that
+  // it refreshes in the background (api/resp_keyspace_cache.h). Unset: no db lines.
   std::function<std::optional<RespKeyspaceInfo>(std::string_view bucket)> keyspace;
   // CLIENT LIST: calls `visit` with every open connection of this RESP port, oldest first.
   // Unset: the calling connection alone.
@@ -118,6 +144,12 @@ struct RespCommandPlan {
   // (one coordinator applies them in submission order), so they may overlap each other, though
   // not reads or other writes. This keeps `redis-benchmark -P 16 -t set` pipelined.
   bool ordered_write = false;
+  // The command reads every key of the connection's bucket (SCAN, KEYS, DBSIZE), or with
+  // `writes` may write any key of any bucket (FLUSHDB, FLUSHALL). A reader of every key starts
+  // once no earlier write of the connection still runs, and later writes wait for it; a writer
+  // of every key waits for every earlier command and every later one waits for it. So a
+  // pipelined `SET k v` then `SCAN 0` finds k, as in Redis.
+  bool all_keys = false;
 };
 
 // Plans one command (name and arguments as parsed) of the connection `session`, updating the
@@ -132,6 +164,12 @@ std::string resp_error_text(const Status& status);
 
 // How many commands plan_resp_command implements (COMMAND COUNT).
 std::size_t resp_command_count();
+
+// The steps that count `bucket`'s live keys (DBSIZE, and the host's INFO keyspace count): scan
+// calls with count_only from the start until the cursor is "0", summed. `done` gets the total or
+// the first failure and returns the last step (its reply).
+RespStep count_keys_steps(std::string bucket,
+                          std::function<RespStep(Result<std::uint64_t> keys)> done);
 
 // The `resp_databases` setting: comma-separated bucket names, database 0 first. Each is a valid
 // bucket name (1 to 255 bytes, no spaces or control characters), none twice, at least one and

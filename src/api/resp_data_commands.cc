@@ -25,13 +25,6 @@ using core::OpResult;
 using core::ValueType;
 using core::VersionedObject;
 
-core::ClientRequest make_update(std::string_view bucket, std::string key, const DataOp& op) {
-  core::ClientRequest request = make_get(bucket, std::move(key));
-  request.op = core::ClientOp::kUpdate;
-  request.value = core::encode_data_op(op);
-  return request;
-}
-
 core::ClientRequest make_object_get(std::string_view bucket, std::string key) {
   core::ClientRequest request = make_get(bucket, std::move(key));
   request.with_object = true;

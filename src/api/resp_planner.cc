@@ -94,29 +94,6 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t star_text = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || to_lower(pattern[p]) == to_lower(text[t]))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_text = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++star_text;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 std::optional<std::int64_t> parse_resp_integer(std::string_view text) {
   bool negative = false;
   if (!text.empty() && text.front() == '-') {
@@ -157,6 +134,23 @@ core::ClientRequest make_put(std::string_view bucket, std::string key, std::stri
 core::ClientRequest make_delete(std::string_view bucket, std::string key, std::string context) {
   core::ClientRequest request = make_request(core::ClientOp::kDelete, bucket, std::move(key));
   request.context = std::move(context);
+  return request;
+}
+
+core::ClientRequest make_update(std::string_view bucket, std::string key, const core::DataOp& op) {
+  core::ClientRequest request = make_request(core::ClientOp::kUpdate, bucket, std::move(key));
+  request.value = core::encode_data_op(op);
+  return request;
+}
+
+core::ClientRequest make_scan(std::string_view bucket, std::string cursor, std::uint32_t count,
+                              std::string match, std::string type, bool count_only) {
+  core::ClientRequest request = make_request(core::ClientOp::kScan, bucket, {});
+  request.scan.cursor = std::move(cursor);
+  request.scan.count = count;
+  request.scan.match = std::move(match);
+  request.scan.type = std::move(type);
+  request.scan.count_only = count_only;
   return request;
 }
 

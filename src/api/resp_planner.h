@@ -55,6 +55,7 @@
 #include "api/resp_encoder.h"
 #include "api/resp_parser.h"
 #include "api/resp_session.h"
+#include "core/datatypes/data_op.h"
 #include "core/requests.h"
 
 namespace ringkv::api {
@@ -165,8 +166,6 @@ inline constexpr std::size_t kEchoedNameBytesMax = 128;
 std::string echoed(std::string_view text);
 std::string lowercase(std::string_view text);
 bool equals_ignore_case(std::string_view a, std::string_view b);
-// Glob matching with '*' and '?', case-insensitive (CONFIG GET and COMMAND LIST patterns).
-bool glob_match(std::string_view pattern, std::string_view text);
 // A 64-bit integer as Redis reads one (string2ll): an optional '-', digits, no leading zeros,
 // spaces or '+'; nullopt otherwise.
 std::optional<std::int64_t> parse_resp_integer(std::string_view text);
@@ -177,6 +176,11 @@ core::ClientRequest make_get(std::string_view bucket, std::string key);
 core::ClientRequest make_put(std::string_view bucket, std::string key, std::string value,
                              std::string context, bool supersede_known);
 core::ClientRequest make_delete(std::string_view bucket, std::string key, std::string context);
+// A data-type write (ClientOp::kUpdate) of one key: `op` encoded (core/datatypes/data_op.h).
+core::ClientRequest make_update(std::string_view bucket, std::string key, const core::DataOp& op);
+// One call of a key scan of `bucket` (ClientOp::kScan, core/requests.h).
+core::ClientRequest make_scan(std::string_view bucket, std::string cursor, std::uint32_t count,
+                              std::string match, std::string type, bool count_only);
 
 // --- Planners defined outside resp_commands.cc -------------------------------------------------
 
@@ -200,6 +204,8 @@ RespCommandPlan queue_resp_command(RespArgs args, const RespCommandSpec* spec,
                                    RespSession& session);
 // resp_data_commands.cc: strings, counters, keys, expiry, sets and hashes (their table entries).
 std::span<const RespCommandSpec> resp_data_command_table();
+// resp_keyspace_commands.cc: SCAN, KEYS, DBSIZE, FLUSHDB, FLUSHALL.
+std::span<const RespCommandSpec> resp_keyspace_command_table();
 // resp_server_commands.cc
 RespCommandPlan plan_info(RespArgs& args, RespSession& session, const RespServerInfo& info);
 RespCommandPlan plan_time(RespArgs& args, RespSession& session, const RespServerInfo& info);

@@ -110,6 +110,7 @@ RespCommandPlan plan_exec(RespArgs&, RespSession& session, const RespServerInfo&
   for (auto& args : transaction.queued) {
     RespCommandPlan queued = plan_resp_command_now(std::move(args), session, info);
     plan.writes = plan.writes || queued.writes;
+    plan.all_keys = plan.all_keys || queued.all_keys;
     for (auto& key : queued.keys) {
       if (keys.insert(key).second) plan.keys.push_back(std::move(key));
     }

@@ -148,6 +148,38 @@ int run_write(const ClientFlags& flags, bool is_delete) {
   return 0;
 }
 
+struct ScanFlags {
+  ClientFlags client;
+  ringkv::client::ScanOptions options;
+  bool count_keys = false;
+};
+
+// Prints every live key of the bucket, one per line, calling the node until the cursor comes
+// back "0"; with --count-keys, only how many there are (an estimate under churn).
+int run_scan(const ScanFlags& flags) {
+  auto client = connect_or_exit(flags.client);
+  if (flags.count_keys) {
+    auto count = client->count_keys(flags.client.bucket, flags.options);
+    if (!count.is_ok()) {
+      std::cerr << "error: " << count.status().to_string() << "\n";
+      return 1;
+    }
+    std::cout << *count << "\n";
+    return 0;
+  }
+  std::string cursor = "0";
+  do {
+    auto page = client->scan(flags.client.bucket, cursor, flags.options);
+    if (!page.is_ok()) {
+      std::cerr << "error: " << page.status().to_string() << "\n";
+      return 1;
+    }
+    for (const auto& key : page->keys) std::cout << key << "\n";
+    cursor = std::move(page->cursor);
+  } while (cursor != "0");
+  return 0;
+}
+
 // Prints each member's share of the ring and, with --partitions, every partition's owner.
 int run_ring(const ClientFlags& flags, bool list_partitions) {
   auto client = connect_or_exit(flags);
@@ -385,6 +417,23 @@ int main(int argc, char** argv) {
   CLI::App* del = app.add_subcommand("del", "Delete a key, optionally with a read's context");
   add_client_flags(*del, del_flags, true);
 
+  ScanFlags scan_flags;
+  CLI::App* scan = app.add_subcommand(
+      "scan", "Print every live key of a bucket (or, with --count-keys, how many there are)");
+  add_setting(*scan, "server", scan_flags.client.server, "Node to talk to, HOST:PORT")
+      ->capture_default_str();
+  add_setting(*scan, "bucket", scan_flags.client.bucket, "Bucket (namespace) to scan")
+      ->capture_default_str();
+  add_setting(*scan, "timeout_ms", scan_flags.client.timeout_ms, "Request timeout")
+      ->capture_default_str();
+  add_setting(*scan, "match", scan_flags.options.match,
+              "Only keys matching this glob pattern (Redis syntax: * ? [abc] [^a] [a-z] \\x)");
+  add_setting(*scan, "count", scan_flags.options.count,
+              "Keys asked for per call, a hint (default 10, at most 1024)");
+  add_setting(*scan, "type", scan_flags.options.type, "Only keys of this Redis type");
+  scan->add_flag("--count-keys", scan_flags.count_keys,
+                 "Print how many live keys the bucket holds (one replica per partition)");
+
   ClientFlags ring_flags;
   bool ring_partitions = false;
   CLI::App* ring = app.add_subcommand("ring", "Show ring ownership per node");
@@ -461,6 +510,7 @@ int main(int argc, char** argv) {
   if (put->parsed()) return run_write(put_flags, false);
   if (del->parsed()) return run_write(del_flags, true);
   if (ring->parsed()) return run_ring(ring_flags, ring_partitions);
+  if (scan->parsed()) return run_scan(scan_flags);
   if (status->parsed()) return run_status(status_flags, status_json, status_anti_entropy);
   if (sim->parsed()) return run_sim(sim_flags);
   if (join->parsed()) return run_membership(join_flags, ringkv::client::MembershipAction::kJoin);

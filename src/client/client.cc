@@ -16,6 +16,11 @@ namespace {
 // How long a node that failed to answer is skipped before it is tried again.
 constexpr std::chrono::milliseconds kDownFor{2000};
 
+// Gets and scans change nothing: they may be sent again, to another node.
+bool is_read(core::ClientOp op) {
+  return op == core::ClientOp::kGet || op == core::ClientOp::kScan;
+}
+
 bool worth_retrying_elsewhere(const Status& status) {
   return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kTimeout ||
          status.code() == StatusCode::kIoError;
@@ -85,7 +90,7 @@ class Client::Impl {
         last = response.status();
         // A write that was sent may have been applied: sending it again elsewhere would add a
         // duplicate sibling. Only reads are retried once the request left.
-        if (request.op != core::ClientOp::kGet) {
+        if (!is_read(request.op)) {
           return Status(last.code(), "outcome unknown, the write may have been applied: " +
                                          last.message());
         }
@@ -94,7 +99,7 @@ class Client::Impl {
       core::ClientReply reply = api::reply_from_wire(*response);
       // A node that cannot reach enough replicas may be cut off: another one may do better,
       // but only for reads (a write may have been applied; retrying it adds a sibling).
-      if (request.op == core::ClientOp::kGet && worth_retrying_elsewhere(reply.status)) {
+      if (is_read(request.op) && worth_retrying_elsewhere(reply.status)) {
         if (!node_answer) node_answer = reply;
         continue;
       }
@@ -196,7 +201,10 @@ class Client::Impl {
   // then every other node; nodes recently found down go last.
   std::vector<std::string> targets_for(const core::ClientRequest& request) const {
     if (!options_.partition_aware || members_.empty() || request.local) return {seed_address_};
-    std::vector<std::string> order = home_replicas(request);
+    // A scan has no key: the node given to connect() coordinates it, any other one can.
+    std::vector<std::string> order = request.op == core::ClientOp::kScan
+                                         ? std::vector<std::string>{seed_address_}
+                                         : home_replicas(request);
     if (request.op != core::ClientOp::kGet && !request.context.empty()) {
       if (auto context = core::decode_context(request.context); context.is_ok()) {
         for (const auto& member : members_) {
@@ -322,6 +330,40 @@ Status Client::del(std::string_view bucket, std::string_view key, std::string_vi
   auto reply = impl_->execute(request);
   if (!reply.is_ok()) return reply.status();
   return reply->status;
+}
+
+Result<ScanPage> Client::scan(std::string_view bucket, std::string_view cursor,
+                              const ScanOptions& options) {
+  core::ClientRequest request =
+      make(core::ClientOp::kScan, bucket, {}, RequestOptions{.r = options.r,
+                                                            .timeout_ms = options.timeout_ms});
+  request.scan.cursor = cursor;
+  request.scan.count = options.count;
+  request.scan.match = options.match;
+  request.scan.type = options.type;
+  auto reply = impl_->execute(request);
+  if (!reply.is_ok()) return reply.status();
+  if (!reply->status.is_ok()) return reply->status;
+  if (reply->scan.cursor.empty()) return Status::corruption("a scan reply without a cursor");
+  return ScanPage{std::move(reply->scan.keys), std::move(reply->scan.cursor)};
+}
+
+Result<std::uint64_t> Client::count_keys(std::string_view bucket, const ScanOptions& options) {
+  core::ClientRequest request =
+      make(core::ClientOp::kScan, bucket, {}, RequestOptions{.r = options.r,
+                                                            .timeout_ms = options.timeout_ms});
+  request.scan.count_only = true;
+  request.scan.cursor = "0";
+  std::uint64_t total = 0;
+  do {
+    auto reply = impl_->execute(request);
+    if (!reply.is_ok()) return reply.status();
+    if (!reply->status.is_ok()) return reply->status;
+    if (reply->scan.cursor.empty()) return Status::corruption("a scan reply without a cursor");
+    total += reply->scan.count;
+    request.scan.cursor = std::move(reply->scan.cursor);
+  } while (request.scan.cursor != "0");
+  return total;
 }
 
 const std::vector<Member>& Client::members() const { return impl_->members_; }

@@ -237,6 +237,10 @@ void Node::on_client_request(ClientRequest request, std::uint64_t now_ms) {
 
 void Node::handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms,
                           std::uint32_t hops) {
+  if (request.op == ClientOp::kScan) {
+    coordinate_scan(request, std::move(origin), now_ms);  // Has no key: node_scan.cc.
+    return;
+  }
   if (Status status = validate_request(request); !status.is_ok()) {
     fail(origin, std::move(status));
     return;
@@ -382,6 +386,8 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
           [&](const ReplicaReadReply& reply) { on_replica_read_reply(from, reply); },
           [&](const ForwardRequest& forward) { on_forward_request(from, forward, now_ms); },
           [&](const ForwardReply& reply) { on_forward_reply(from, reply); },
+          [&](const ScanRequest& request) { on_scan_request(from, request); },
+          [&](const ScanReply& reply) { on_scan_reply(from, reply); },
       },
       message);
 }
@@ -454,6 +460,7 @@ void Node::expire_operations(std::uint64_t now_ms) {
     if (get.deadline_ms <= now_ms) expired.push_back(id);
   }
   for (std::uint64_t id : expired) settle_get(id, /*final=*/true);
+  expire_scans(now_ms);
   hints_.expire(now_ms);
   transfer_.expire(now_ms);
   anti_entropy_.expire(now_ms);

@@ -47,6 +47,8 @@
 #include "core/operation_id.h"
 #include "core/random.h"
 #include "core/ring/ring.h"
+#include "core/scan/scan_cursor.h"
+#include "core/scan/scan_page.h"
 #include "core/version/versioned_object.h"
 #include "storage/engine.h"
 #include "storage/storage_key.h"
@@ -133,7 +135,7 @@ class Node {
   std::size_t operations_in_flight() const {
     return puts_.size() + gets_.size() + forwards_.size() + persists_.size() +
            hints_.deliveries_in_flight() + transfer_.keys_in_flight() +
-           anti_entropy_.exchanges_in_flight();
+           anti_entropy_.exchanges_in_flight() + scans_.size();
   }
   // Hints this node holds for other nodes, and their bytes.
   std::uint64_t hints_held() const { return hints_.held(); }
@@ -198,6 +200,35 @@ class Node {
     std::uint64_t deadline_ms = 0;
     std::uint64_t timeout_ms = 0;
   };
+  // A scan call (node_scan.cc): one page of one partition at a time, from `position` on, until
+  // the reply is full or the call's page budget is spent. Each page is a step with an operation
+  // id of its own, so a late answer to an earlier step is ignored.
+  struct ScanOperation {
+    Origin origin;
+    std::string bucket;
+    ScanQuery query;  // count clamped to [1, kScanCountMax].
+    ScanFilter filter;
+    std::uint32_t n = 0;
+    std::uint32_t replicas_wanted = 0;  // Home replicas answering each page: r (1: counting).
+    std::uint64_t timeout_ms = 0;
+    ScanPosition position;
+    ScanResult result;
+    std::size_t result_bytes = 0;
+    std::uint32_t pages = 0;  // Steps completed in this call.
+    // The current step.
+    std::vector<NodeId> candidates;  // Home replicas of the partition, in the order to ask them.
+    std::vector<NodeId> previous;    // Previous owners still handing the partition off.
+    std::vector<NodeId> asked;
+    std::vector<NodeId> answered;  // In the order the pages arrived.
+    std::map<NodeId, ScanPage> answers;
+    std::set<NodeId> failed;
+    Status last_error;
+    std::uint64_t started_ms = 0;
+    std::uint64_t retry_ms = 0;  // When a silent replica next gets company.
+    std::uint64_t deadline_ms = 0;
+  };
+  enum class ScanStepOutcome { kPending, kComplete, kFailed };
+
   // node.cc: validation, local storage, dispatch, timers.
   Status validate_request(const ClientRequest& request) const;
   std::string storage_key_of(const std::string& bucket, const std::string& key) const;
@@ -287,6 +318,26 @@ class Node {
   // See NodeContext::retire_actor.
   void retire_actor(std::uint32_t partition, storage::WriteBatch& batch);
 
+  // node_scan.cc: scan coordination and the replica side of scans.
+  void coordinate_scan(const ClientRequest& request, Origin origin, std::uint64_t now_ms);
+  // Sends the step's page requests (and reads this node's own page) under operation id `id`.
+  void begin_scan_step(std::uint64_t id, ScanOperation& scan, std::uint64_t now_ms);
+  // Asks the next candidate not asked yet; false when none is left.
+  bool ask_next_scan_replica(std::uint64_t id, ScanOperation& scan);
+  void ask_scan_replica(std::uint64_t id, ScanOperation& scan, const NodeId& replica);
+  void send_scan_request(std::uint64_t id, const ScanOperation& scan, const NodeId& replica);
+  void on_scan_request(const NodeId& from, const ScanRequest& message);
+  void on_scan_reply(const NodeId& from, const ScanReply& message);
+  // Records one replica's page (or failure) for the step; does not settle it.
+  void record_scan_page(std::uint64_t id, ScanOperation& scan, const NodeId& replica,
+                        Result<ScanPage> page);
+  ScanStepOutcome scan_step_outcome(const ScanOperation& scan, bool final) const;
+  // Completes steps while they can be (this node's own pages answer at once), starts the next
+  // ones, and answers the client once the call is done or has failed.
+  void advance_scan(std::uint64_t id, bool final);
+  void expire_scans(std::uint64_t now_ms);
+  void scan_peer_unreachable(const NodeId& peer);
+
   NodeConfig config_;
   storage::Engine& storage_;
   Random& random_;
@@ -316,6 +367,7 @@ class Node {
   std::map<std::uint64_t, PutOperation> puts_;  // By operation id.
   std::map<std::uint64_t, GetOperation> gets_;
   std::map<std::uint64_t, ForwardOperation> forwards_;
+  std::map<std::uint64_t, ScanOperation> scans_;  // By the operation id of the current step.
   std::optional<PhiAccrualDetector> detector_;
   std::optional<Gossiper> gossiper_;
   std::uint64_t membership_changes_seen_ = 0;

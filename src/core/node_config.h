@@ -130,6 +130,7 @@ struct NodeStats {
   std::uint64_t ae_bytes_sent = 0;     // Hashes, keys and objects sent in exchanges.
   std::uint64_t tombstones_reaped = 0;
   std::uint64_t actors_retired = 0;  // Partition actors retired by erases (core/actor_epochs.h).
+  std::uint64_t scans = 0;  // Scan calls coordinated (each returns one page of keys or a count).
 };
 
 }  // namespace ringkv::core

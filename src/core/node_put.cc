@@ -124,6 +124,7 @@ void Node::on_peer_unreachable(const NodeId& peer, std::uint64_t now_ms) {
   for (std::uint64_t id : gets) {
     if (gets_.contains(id)) record_read(id, peer, refused);
   }
+  scan_peer_unreachable(peer);
 }
 
 std::vector<Node::ReplicaTarget> Node::write_targets(const std::string& bucket,

@@ -37,6 +37,16 @@ struct Describe {
            " level=" + std::to_string(m.level) + " n=" +
            std::to_string(m.indices.size() + m.keys.size()) + (m.final ? " final" : "");
   }
+  std::string operator()(const ScanRequest& m) const {
+    return "scan op=" + std::to_string(m.operation_id) + " " + m.bucket +
+           " p=" + std::to_string(m.partition) + " after-bytes=" + std::to_string(m.after.size()) +
+           (m.count_only ? " count" : " limit=" + std::to_string(m.limit));
+  }
+  std::string operator()(const ScanReply& m) const {
+    return "scan-reply op=" + std::to_string(m.operation_id) + " " + m.status.to_string() +
+           " keys=" + std::to_string(m.page.keys.size()) + " count=" +
+           std::to_string(m.page.count) + (m.page.done ? " done" : "");
+  }
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/membership/gossip_messages.h"
 #include "core/node_id.h"
 #include "core/requests.h"
+#include "core/scan/scan_page.h"
 
 namespace ringkv::core {
 
@@ -112,9 +113,28 @@ struct Gossip {
   GossipMessage message;
 };
 
+// Key scans (core/node_scan.cc): the coordinator asks a replica of `partition` for one page of
+// `bucket`'s keys after `after` (core/scan/scan_page.h), at most `limit` of them (or a count of
+// them); the replica answers from its own storage. A page that could not be read fully is an
+// error, never a short page.
+struct ScanRequest {
+  std::uint64_t operation_id = 0;
+  std::string bucket;
+  std::uint32_t partition = 0;
+  std::string after;  // Empty: from the partition's first key.
+  std::uint32_t limit = 0;  // 1 to kScanCountMax; ignored when counting.
+  ScanFilter filter;
+  bool count_only = false;
+};
+struct ScanReply {
+  std::uint64_t operation_id = 0;
+  Status status;
+  ScanPage page;  // When status is ok.
+};
+
 using PeerMessage = std::variant<Ping, Pong, ReplicaWrite, ReplicaWriteAck, ReplicaRead,
                                  ReplicaReadReply, ForwardRequest, ForwardReply, Gossip,
-                                 AntiEntropy>;
+                                 AntiEntropy, ScanRequest, ScanReply>;
 
 // A short, stable description for traces and logs ("replica-write op=3 b/k").
 std::string describe(const PeerMessage& message);

@@ -13,7 +13,29 @@ namespace ringkv::core {
 
 // kUpdate: a Redis data-type write; `value` holds an encoded DataOp (core/datatypes/data_op.h)
 // that the coordinator applies to its replica's object.
-enum class ClientOp : std::uint8_t { kGet, kPut, kDelete, kUpdate };
+enum class ClientOp : std::uint8_t { kGet, kPut, kDelete, kUpdate, kScan };
+
+// What a scan call asks for (ClientOp::kScan; core/node_scan.cc, docs/ARCHITECTURE.md, "The path
+// of a scan"). A scan walks the bucket's keys partition by partition; each call returns some of
+// them and a cursor to call again with, until the cursor comes back "0".
+struct ScanQuery {
+  std::string cursor;      // "0" or empty: from the start; else the cursor of the last reply.
+  std::uint32_t count = 0;  // Keys wanted from this call, a hint as in Redis (0: 10; max 1024).
+  std::string match;        // Glob pattern (common/glob.h, Redis semantics); empty: every key.
+  std::string type;         // Redis type name (string, hash, set, ...); empty: every type.
+  // Count the live keys instead of returning them (DBSIZE): each partition is counted on one
+  // replica, so the total is an estimate when replicas disagree or keys change during the scan.
+  bool count_only = false;
+};
+
+// What a scan call returns.
+struct ScanResult {
+  // Live keys (not deleted) passing the filter, distinct within the call. A key live for the
+  // whole scan is returned by some call; with a stable ring, by exactly one.
+  std::vector<std::string> keys;
+  std::string cursor;       // Where the next call starts; "0" when the scan is complete.
+  std::uint64_t count = 0;  // count_only: live keys covered by this call.
+};
 
 struct ClientRequest {
   std::uint64_t request_id = 0;  // Chosen by the host; unique among its in-flight requests.
@@ -39,6 +61,8 @@ struct ClientRequest {
   // Get only: also return the merged object (ClientReply::object), for front ends that read data
   // types (RESP).
   bool with_object = false;
+  // Scan only (`key`, `value` and `context` stay empty; `r` and `timeout_ms` apply).
+  ScanQuery scan;
 };
 
 struct ClientReply {
@@ -56,6 +80,8 @@ struct ClientReply {
   // Get with `with_object`: the coordinator's clock when it merged the object (unix ms), the
   // time its data-type views (expiry) are read at.
   std::uint64_t now_ms = 0;
+  // Scan only.
+  ScanResult scan;
 };
 
 }  // namespace ringkv::core

@@ -46,6 +46,8 @@ struct ServerConfig {
   std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
   // The buckets Redis's SELECT 0, 1, ... address, comma-separated (api::parse_resp_databases).
   std::string resp_databases = "default";
+  std::uint64_t resp_keys_max = 100'000;  // KEYS fails past it (api::kRespKeysMaxDefault).
+  bool allow_flush = false;               // FLUSHDB / FLUSHALL delete every key; off: refused.
   std::uint32_t request_timeout_ms = 2000;
   std::uint32_t n = 3;  // Default bucket: replicas, read quorum, write quorum.
   std::uint32_t r = 2;

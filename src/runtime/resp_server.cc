@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -108,7 +110,12 @@ struct RespServer::State {
     info.value_max_bytes = options.value_max_bytes;
     info.max_clients = kRespConnectionsMax;
     if (!options.databases.empty()) info.databases = std::move(options.databases);
+    info.keys_max = options.keys_max;
+    info.allow_flush = options.allow_flush;
+    info.scan_cursors = std::make_shared<api::ScanCursorTable>(
+        api::kRespScanCursorsMax, api::kRespScanCursorBytesMax, options.scan_cursor_first_id);
     info.memory = read_memory;
+    keyspace_counts = api::RespKeyspaceCache(options.keyspace_refresh_ms);
     refresh_info();
   }
 
@@ -133,6 +140,7 @@ struct RespServer::State {
   const std::uint64_t started_ms;
   api::RespServerInfo info;
   api::RespOpsMeter ops_meter;
+  api::RespKeyspaceCache keyspace_counts;  // INFO keyspace.
   bool closed = false;
   std::size_t live_connections = 0;
   std::uint64_t connections_received = 0;
@@ -184,6 +192,7 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
     std::vector<std::string> keys;
     bool writes = false;
     bool ordered_write = false;
+    bool all_keys = false;
     std::vector<core::ClientReply> replies;  // Of the running step, in request order.
     std::size_t replies_missing = 0;
     bool done = false;
@@ -243,8 +252,8 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
       api::RespCommandPlan plan =
           api::plan_resp_command(std::move(**next), session_, server_->info);
       const bool quit = plan.first.finished() && plan.first.close_connection;
-      commands_.push_back(
-          Command{std::move(plan.first), std::move(plan.keys), plan.writes, plan.ordered_write});
+      commands_.push_back(Command{std::move(plan.first), std::move(plan.keys), plan.writes,
+                                  plan.ordered_write, plan.all_keys});
       if (quit) stop_parsing_ = stop_reading_ = true;
     }
   }
@@ -262,6 +271,14 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   }
 
   bool keys_available(const Command& command) const {
+    // Commands over every key (api::RespCommandPlan::all_keys): SCAN waits for the writes
+    // before it and holds back those after it; FLUSHDB waits for everything and holds back
+    // everything.
+    if (running_.all_key_writers > 0) return false;
+    if (command.all_keys) {
+      return command.writes ? running_.commands == 0 : running_.writers == 0;
+    }
+    if (command.writes && running_.all_key_readers > 0) return false;
     for (const auto& key : command.keys) {
       const auto it = keys_in_use_.find(key);
       if (it == keys_in_use_.end()) continue;
@@ -280,6 +297,9 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   }
 
   void acquire_keys(const Command& command) {
+    ++running_.commands;
+    if (command.writes) ++running_.writers;
+    if (command.all_keys) ++(command.writes ? running_.all_key_writers : running_.all_key_readers);
     for (const auto& key : command.keys) {
       KeyUse& use = keys_in_use_[key];
       ++counter(use, command);
@@ -287,6 +307,10 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   }
 
   void release_keys(const Command& command) {
+    assert(running_.commands > 0);
+    --running_.commands;
+    if (command.writes) --running_.writers;
+    if (command.all_keys) --(command.writes ? running_.all_key_writers : running_.all_key_readers);
     for (const auto& key : command.keys) {
       auto it = keys_in_use_.find(key);
       assert(it != keys_in_use_.end());
@@ -297,7 +321,9 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
         keys_in_use_.erase(it);
       }
     }
-    if (!command.keys.empty()) pump_again_ = true;  // A waiting command may start now.
+    // A waiting command may start now: one on the same keys, or one waiting for every earlier
+    // write (SCAN) or command (FLUSHDB).
+    pump_again_ = true;
   }
 
   Command* find(std::uint64_t sequence) {
@@ -427,6 +453,13 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   std::size_t dispatched_ = 0;        // commands_[0, dispatched_) are running or done.
   std::vector<std::uint64_t> steps_complete_;
   std::unordered_map<std::string, KeyUse> keys_in_use_;
+  // Commands started and not done: all of them, those that write, and those over every key.
+  struct Running {
+    std::size_t commands = 0;
+    std::size_t writers = 0;
+    std::size_t all_key_readers = 0;
+    std::size_t all_key_writers = 0;
+  } running_;
   std::string writing_;
   std::size_t unwritten_bytes_ = 0;  // Replies done but not yet written, plus writing_.
   bool reading_ = false;
@@ -479,6 +512,48 @@ void accept_next(const std::shared_ptr<RespServer::State>& state) {
   });
 }
 
+// Runs the steps of a command no connection waits for (INFO's key counts) to their end, each
+// step from the event loop (never inside the submit() that answered the previous one); the last
+// step's reply is dropped. Stops once the server is closed.
+void run_in_background(const std::shared_ptr<RespServer::State>& state, api::RespStep step) {
+  if (step.finished() || state->closed) return;
+  struct Pending {
+    api::RespContinuation then;
+    std::vector<core::ClientReply> replies;
+    std::size_t missing = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->then = std::move(step.then);
+  pending->replies.resize(step.requests.size());
+  pending->missing = step.requests.size();
+  for (std::size_t slot = 0; slot < step.requests.size(); ++slot) {
+    state->sink.submit(std::move(step.requests[slot]),
+                       [state, pending, slot](core::ClientReply reply) {
+                         pending->replies[slot] = std::move(reply);
+                         if (--pending->missing > 0) return;
+                         asio::post(state->acceptor.get_executor(),
+                                    [state, next = pending->then(std::move(pending->replies))] {
+                                      run_in_background(state, next);
+                                    });
+                       });
+  }
+}
+
+// Counts `bucket`'s keys for INFO keyspace (api/resp_keyspace_cache.h): a DBSIZE in the
+// background, started from the event loop once the INFO that asked has been planned.
+void count_keyspace(const std::shared_ptr<RespServer::State>& state, std::string bucket) {
+  api::RespStep steps = api::count_keys_steps(bucket, [state, bucket](Result<std::uint64_t> keys) {
+    if (!keys.is_ok()) {
+      spdlog::debug("INFO keyspace: counting bucket '{}' failed: {}", bucket,
+                    keys.status().to_string());
+    }
+    state->keyspace_counts.finished(bucket, keys.is_ok() ? std::optional(*keys) : std::nullopt);
+    return api::RespStep();
+  });
+  asio::post(state->acceptor.get_executor(),
+             [state, steps = std::move(steps)] { run_in_background(state, steps); });
+}
+
 }  // namespace
 
 RespServer::RespServer(asio::io_context& io, RequestSink& sink, RespServerOptions options)
@@ -492,10 +567,23 @@ RespServer::RespServer(asio::io_context& io, RequestSink& sink, RespServerOption
           if (connection && connection->open()) visit(connection->session());
         }
       };
+  // INFO keyspace: the last count, a new one started when it is stale. The hook lives in the
+  // state it reads, so it holds it weakly.
+  std::weak_ptr<State> weak_state = state_;
+  state_->info.keyspace =
+      [weak_state](std::string_view bucket) -> std::optional<api::RespKeyspaceInfo> {
+    const std::shared_ptr<State> shared = weak_state.lock();
+    if (!shared) return std::nullopt;
+    bool start = false;
+    const auto keys = shared->keyspace_counts.lookup(bucket, shared->info.now_ms, start);
+    if (start) count_keyspace(shared, std::string(bucket));
+    if (!keys) return std::nullopt;
+    return api::RespKeyspaceInfo{*keys, 0};
+  };
 }
 
 RespServer::RespServer(asio::io_context& io, RequestSink& sink, std::size_t value_max_bytes)
-    : RespServer(io, sink, RespServerOptions{value_max_bytes, {}}) {}
+    : RespServer(io, sink, RespServerOptions{.value_max_bytes = value_max_bytes}) {}
 
 RespServer::~RespServer() {
   close();

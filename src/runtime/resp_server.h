@@ -13,7 +13,9 @@
 //
 // The server keeps a registry of its open connections (CLIENT LIST), counts connections and
 // commands, measures the command rate (api/resp_stats.h) and the process's memory
-// (/proc/self/statm and /proc/self/status) for INFO, and supplies the wall clock for TIME.
+// (/proc/self/statm and /proc/self/status) for INFO, and supplies the wall clock for TIME. It
+// owns the node's SCAN cursor table (one for all connections) and the key counts of INFO's
+// keyspace section (api/resp_keyspace_cache.h), which it refreshes in the background.
 // Thread-safety: construct, listen, close and destroy on the thread that runs `io` (or before it
 // runs); everything else happens on that thread too.
 #pragma once
@@ -24,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "api/resp_commands.h"
+#include "api/resp_keyspace_cache.h"
 #include "common/asio.h"
 #include "common/limits.h"
 #include "common/status.h"
@@ -43,6 +47,13 @@ struct RespServerOptions {
   // The resp_databases setting, parsed (api::parse_resp_databases): the bucket of each
   // database number. Empty: just "default".
   std::vector<std::string> databases;
+  std::uint64_t keys_max = api::kRespKeysMaxDefault;  // resp_keys_max
+  bool allow_flush = false;                           // allow_flush
+  // Where SCAN's numeric cursors start (the host draws it at random, so a cursor from before a
+  // restart is unknown rather than someone else's).
+  std::uint64_t scan_cursor_first_id = 1;
+  // How old INFO keyspace's key counts may get before INFO starts a new count (tests shorten it).
+  std::uint64_t keyspace_refresh_ms = api::kRespKeyspaceRefreshMs;
 };
 
 class RespServer {

@@ -294,6 +294,9 @@ Status Server::Impl::open() {
     RespServerOptions resp_options;
     resp_options.value_max_bytes = config_.value_max_bytes;
     resp_options.databases = api::parse_resp_databases(config_.resp_databases).value();
+    resp_options.keys_max = config_.resp_keys_max;
+    resp_options.allow_flush = config_.allow_flush;
+    resp_options.scan_cursor_first_id = seed_from_os();
     resp_server_ = std::make_unique<RespServer>(io_, *this, std::move(resp_options));
     RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
   }
@@ -601,6 +604,7 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   counters["tombstones_reaped"] = stats.tombstones_reaped;
   counters["actors_retired"] = stats.actors_retired;
   counters["storage_errors"] = stats.storage_errors;
+  counters["scans"] = stats.scans;
   for (const auto& exchange : node_->exchanges()) {
     auto* entry = status->add_anti_entropy();
     entry->set_partition(exchange.partition);

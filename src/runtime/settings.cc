@@ -81,6 +81,11 @@ std::vector<Setting> build_table() {
       {"resp_databases", TextSetting{&C::resp_databases, check_resp_databases, true},
        "Buckets of the Redis databases: SELECT n addresses the n-th (database 0 first; names of "
        "1 to 255 bytes without spaces, at most 1024)"},
+      {"resp_keys_max", U64{&C::resp_keys_max, 1, api::kRespKeysMaxCeiling},
+       "Most keys a Redis KEYS returns; past it, KEYS fails and SCAN must be used"},
+      {"allow_flush", BoolSetting{&C::allow_flush},
+       "Allow FLUSHDB and FLUSHALL on the Redis port (they delete every key of the database, or "
+       "of every database, across the cluster); false: refused"},
       {"request_timeout_ms", U32{&C::request_timeout_ms, 1, 10 * kMinuteMs},
        "How long a coordinator waits for its quorum"},
       {"n", U32{&C::n, 1, core::kReplicasMax}, "Default bucket: replicas per key"},

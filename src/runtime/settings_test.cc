@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 
+#include "api/resp_commands.h"
 #include "core/overloaded.h"
 #include "runtime/config.h"
 #include "storage/engine.h"
@@ -209,6 +210,18 @@ TEST(Settings, FormatRulesNameTheSetting) {
   ASSERT_TRUE(databases.status.is_ok()) << databases.status.to_string();
   EXPECT_EQ(databases.config.resp_databases, "default,sessions");
   EXPECT_EQ(ServerConfig{}.resp_databases, "default");
+}
+
+TEST(Settings, KeysBoundAndFlushSwitchReachTheRespServer) {
+  EXPECT_EQ(ServerConfig{}.resp_keys_max, api::kRespKeysMaxDefault);
+  EXPECT_FALSE(ServerConfig{}.allow_flush);
+  const Loaded loaded = load_toml("resp_keys_max = 500\nallow_flush = true\n");
+  ASSERT_TRUE(loaded.status.is_ok()) << loaded.status.to_string();
+  EXPECT_EQ(loaded.config.resp_keys_max, 500u);
+  EXPECT_TRUE(loaded.config.allow_flush);
+  const Loaded zero = load_toml("resp_keys_max = 0\n");
+  EXPECT_TRUE(contains(zero.status, "resp_keys_max must be in [1, 10000000], got 0"))
+      << zero.status.to_string();
 }
 
 TEST(Settings, RulesAcrossSettingsAreChecked) {

@@ -25,6 +25,8 @@ const char* op_name(core::ClientOp op) {
       return "del";
     case core::ClientOp::kUpdate:
       return "update";
+    case core::ClientOp::kScan:
+      return "scan";
   }
   return "?";
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """redis-py (Debian's python3-redis) against a real 3-node ringkv cluster on loopback: connect,
 pipelines, transactions, counters, sets, hashes and expiry through different nodes, concurrent
-writers never making GET fail, WRONGTYPE, and redis-benchmark's data-type tests.
+writers never making GET fail, WRONGTYPE, redis-benchmark's data-type tests, and the keyspace
+commands: scan_iter (MATCH, COUNT, TYPE), KEYS within resp_keys_max, DBSIZE, INFO keyspace and
+FLUSHDB refused by default; a second cluster started with allow_flush = true flushes.
 
 usage: redis_py_test.py RINGKV_BINARY
 """
@@ -25,10 +27,25 @@ def client(cluster, i, **kwargs):
     return redis.Redis(host="127.0.0.1", port=cluster.resp[i], socket_timeout=10, **kwargs)
 
 
+def eventually(condition, seconds=15):
+    """True once condition() is; False if it is not within `seconds` (a key deleted moments ago
+    may still be listed while a replica has not seen the delete)."""
+    deadline = time.time() + seconds
+    while True:
+        if condition():
+            return True
+        if time.time() > deadline:
+            return False
+        time.sleep(0.1)
+
+
 class RedisPy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(RINGKV, prefix="ringkv-redis-py-")
+        # Database 1 (bucket "scans") holds only test_scan_keys_dbsize_and_info's keys.
+        cls.cluster = Cluster(RINGKV, prefix="ringkv-redis-py-",
+                              extra_args=["--resp-databases", "default,scans",
+                                          "--resp-keys-max", "300"])
         cls.r = [client(cls.cluster, i) for i in range(3)]
 
     @classmethod
@@ -196,6 +213,94 @@ class RedisPy(unittest.TestCase):
             self.assertIn(test, result.stdout, result.stdout)
         # Every INCR counted: the benchmark's counter key holds n increments.
         self.assertEqual(self.r[1].get("counter:__rand_int__"), b"2000")
+
+    def test_scan_keys_dbsize_and_info(self):
+        writer = client(self.cluster, 0, db=1)
+        pipe = writer.pipeline(transaction=False)
+        expected = set()
+        for i in range(400):
+            key = f"user:{i}" if i % 4 == 0 else f"order:{i}"
+            pipe.set(key, i)
+            expected.add(key.encode())
+        pipe.hset("user:h", "f", "v")
+        pipe.sadd("user:s", "m")
+        pipe.execute()
+        expected |= {b"user:h", b"user:s"}
+        users = {key for key in expected if key.startswith(b"user:")}
+        # Written through n1, scanned through n2: r=2 replicas of every page, so every
+        # acknowledged key is found, each once while the ring stays the same.
+        reader = client(self.cluster, 1, db=1)
+        seen = list(reader.scan_iter(count=7))
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertEqual(set(seen), expected)
+        self.assertEqual(set(reader.scan_iter(match="user:*", count=50)), users)
+        self.assertEqual(set(reader.scan_iter(match="user:*", _type="hash")), {b"user:h"})
+        self.assertEqual(set(reader.scan_iter(_type="SET")), {b"user:s"})
+        self.assertEqual(list(reader.scan_iter(_type="list")), [])
+        cursor, keys = reader.scan(0, count=10)
+        self.assertIsInstance(cursor, int)
+        self.assertNotEqual(cursor, 0)
+        self.assertLessEqual(len(keys), 10)
+        with self.assertRaises(redis.ResponseError) as raised:
+            client(self.cluster, 2, db=1).scan(cursor)  # Cursors are the node's own.
+        self.assertIn("invalid cursor", str(raised.exception))
+        self.assertEqual(client(self.cluster, 2, db=1).scan(0, count=1000)[1] != [], True)
+        self.assertEqual(set(reader.keys("user:*")), users)  # 102 keys, within 300.
+        with self.assertRaises(redis.ResponseError) as raised:
+            reader.keys("*")  # 402 keys: past resp_keys_max.
+        self.assertIn("resp_keys_max", str(raised.exception))
+        # DBSIZE counts one replica per partition: exact once every replica has every write.
+        for i in range(3):
+            c = client(self.cluster, i, db=1)
+            self.assertTrue(eventually(lambda: c.dbsize() == 402), c.dbsize())
+        writer.delete("user:0")
+        self.assertTrue(eventually(lambda: reader.dbsize() == 401), reader.dbsize())
+        # INFO keyspace: a cached count, refreshed in the background at most every 5 s.
+        self.assertTrue(eventually(
+            lambda: reader.info("keyspace").get("db1", {}).get("keys") == 401, seconds=20),
+            reader.info("keyspace"))
+
+    def test_flush_is_refused_by_default(self):
+        c = self.r[0]
+        c.set("py:keep", "v")
+        for flush in (c.flushdb, c.flushall):
+            with self.assertRaises(redis.ResponseError) as raised:
+                flush()
+            self.assertIn("allow_flush", str(raised.exception))
+        self.assertEqual(self.r[1].get("py:keep"), b"v")
+
+
+class RedisPyFlush(unittest.TestCase):
+    """A cluster whose nodes run with allow_flush = true."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(RINGKV, prefix="ringkv-redis-py-flush-",
+                              extra_args=["--allow-flush", "true",
+                                          "--resp-databases", "default,other"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_flushdb_and_flushall_delete_every_key(self):
+        first = client(self.cluster, 0)
+        other = client(self.cluster, 1, db=1)
+        first.mset({f"f:{i}": i for i in range(300)})
+        other.mset({f"o:{i}": i for i in range(50)})
+        self.assertTrue(client(self.cluster, 2).flushdb())
+        # Each delete was acknowledged by w=2 replicas: a get (r=2) sees it at once; a scan
+        # may list a key until the third replica has it too.
+        self.assertIsNone(first.get("f:7"))
+        self.assertTrue(eventually(lambda: first.keys("*") == []), first.keys("*"))
+        self.assertEqual(first.dbsize(), 0)
+        self.assertEqual(len(other.keys("*")), 50)  # Another database: untouched.
+        first.set("f:new", "v")
+        self.assertTrue(client(self.cluster, 1).flushall(asynchronous=True))
+        self.assertIsNone(first.get("f:new"))
+        self.assertIsNone(other.get("o:3"))
+        for c in (first, other):
+            self.assertTrue(eventually(lambda: c.dbsize() == 0), c.dbsize())
 
 
 if __name__ == "__main__":

@@ -33,10 +33,11 @@ def wait_for_port(port, seconds=NODE_START_SECONDS_MAX):
 
 
 class Cluster:
-    """Starts `size` nodes n1..nSIZE in a temporary directory; stop() ends them and removes it.
+    """Starts `size` nodes n1..nSIZE in a temporary directory (each with `extra_args` on its command
+    line); stop() ends them and removes it.
     Each node's output goes to nI.log there; logs() returns their tails for a failure message."""
 
-    def __init__(self, ringkv, size=3, prefix="ringkv-clients-"):
+    def __init__(self, ringkv, size=3, prefix="ringkv-clients-", extra_args=()):
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.native = [free_port() for _ in range(size)]
         self.resp = [free_port() for _ in range(size)]
@@ -51,7 +52,7 @@ class Cluster:
                     [ringkv, "serve", "--node-id", f"n{i + 1}", "--listen",
                      f"127.0.0.1:{self.native[i]}", "--resp-listen", f"127.0.0.1:{self.resp[i]}",
                      "--peers", peers, "--engine", "memory", "--request-timeout-ms", "2000",
-                     "--data-dir", os.path.join(self.dir, f"n{i + 1}")],
+                     "--data-dir", os.path.join(self.dir, f"n{i + 1}"), *extra_args],
                     stdout=log, stderr=subprocess.STDOUT))
             for port in self.resp:
                 if not wait_for_port(port):

@@ -168,7 +168,7 @@ TEST_F(BadInput, UnknownMessageTypeIsRefused) {
   RawConnection raw(port_);
   wire::Request request;
   request.set_protocol_version(api::kProtocolVersion);
-  raw.send_frame(request_bytes(request) + std::string("\xf2\x01\x00", 3));  // Unknown field 30.
+  raw.send_frame(request_bytes(request) + std::string("\x9a\x06\x00", 3));  // Unknown field 99.
   auto reply = raw.read_response();
   ASSERT_TRUE(reply.is_ok());
   EXPECT_EQ(reply->status.code(), StatusCode::kUnsupported);

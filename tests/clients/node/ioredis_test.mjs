@@ -401,8 +401,24 @@ describe(`ioredis ${version} against a 3-node ringkv cluster`, () => {
     assert.deepEqual(sorted(await resp3.smembers(`${k}rs`)), ['a', 'b']);
   });
 
-  // SCAN, KEYS and DBSIZE are being added to ringkv (branch core-scan). When they land, their
-  // ioredis tests go here: client.scanStream({ match: `${k}*`, count: 10 }) over the keys
-  // written above (every key exactly once), hscanStream/sscanStream, and DBSIZE/KEYS.
-  it.todo('SCAN through client.scanStream() (pending: SCAN is not implemented yet)');
+  it('scanStream, SCAN TYPE, KEYS and DBSIZE see every key once across the cluster', async () => {
+    const [a, b, c] = nodes;
+    const expected = [];
+    for (let i = 0; i < 25; ++i) expected.push(`${k}scan:${i}`);
+    await Promise.all(expected.map((key, i) => a.set(key, String(i))));
+    assert.equal(await a.sadd(`${k}scans`, 'x'), 1);
+    const collect = (stream) => new Promise((resolve, reject) => {
+      const keys = [];
+      stream.on('data', (page) => keys.push(...page));
+      stream.on('end', () => resolve(keys));
+      stream.on('error', reject);
+    });
+    const seen = await collect(b.scanStream({ match: `${k}scan:*`, count: 5 }));
+    assert.deepEqual(sorted(seen), sorted(expected));  // Every key, each exactly once.
+    assert.deepEqual(await collect(c.scanStream({ match: `${k}scan*`, type: 'set' })),
+                     [`${k}scans`]);
+    assert.deepEqual(sorted(await c.keys(`${k}scan:*`)), sorted(expected));
+    assert.ok((await a.dbsize()) >= 26, 'DBSIZE counts at least the keys written here');
+    await assert_redis_error(a.call('SCAN', '123456789'), /^ERR invalid cursor/);
+  });
 });

@@ -386,8 +386,25 @@ describe(`node-redis ${version} against a 3-node ringkv cluster`, () => {
     assert.equal(await resp2.sIsMember(`${k}r2s`, 'a'), 1);
   });
 
-  // SCAN, KEYS and DBSIZE are being added to ringkv (branch core-scan). When they land, their
-  // node-redis tests go here: client.scanIterator({ MATCH: `${k}p*`, COUNT: 10 }) over the keys
-  // written above (every key exactly once), TYPE filters, and DBSIZE/KEYS against known counts.
-  it.todo('SCAN through client.scanIterator() (pending: SCAN is not implemented yet)');
+  it('scanIterator, SCAN TYPE, KEYS and DBSIZE see every key once across the cluster', async () => {
+    const [a, b, c] = nodes;
+    const expected = [];
+    for (let i = 0; i < 25; ++i) expected.push(`${k}scan:${i}`);
+    await Promise.all(expected.map((key, i) => a.set(key, String(i))));
+    assert.equal(await a.hSet(`${k}scanh`, { f: 'v' }), 1);
+    // node-redis 5+ yields a page (an array of keys) per SCAN call; older versions one key.
+    const seen = [];
+    for await (const page of b.scanIterator({ MATCH: `${k}scan:*`, COUNT: 5 })) {
+      seen.push(...(Array.isArray(page) ? page : [page]));
+    }
+    assert.deepEqual(sorted(seen), sorted(expected));  // Every key, each exactly once.
+    const hashes = [];
+    for await (const page of c.scanIterator({ MATCH: `${k}scan*`, TYPE: 'hash' })) {
+      hashes.push(...(Array.isArray(page) ? page : [page]));
+    }
+    assert.deepEqual(hashes, [`${k}scanh`]);
+    assert.deepEqual(sorted(await c.keys(`${k}scan:*`)), sorted(expected));
+    assert.ok((await a.dbSize()) >= 26, 'DBSIZE counts at least the keys written here');
+    await assert_redis_error(a.sendCommand(['SCAN', '123456789']), /^ERR invalid cursor/);
+  });
 });

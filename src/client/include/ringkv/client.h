@@ -54,6 +54,21 @@ struct GetResult {
   bool has_siblings() const { return values.size() > 1; }
 };
 
+// One call of a key scan (Redis SCAN semantics; docs/ARCHITECTURE.md, "The path of a scan").
+struct ScanOptions {
+  std::string match;        // Glob pattern (* ? [abc] [^a] [a-z] \x, as Redis); empty: every key.
+  std::uint32_t count = 0;  // Keys wanted per call, a hint (0: 10; more than 1024: 1024).
+  std::string type;         // Redis type name (string, hash, set, ...); empty: every type.
+  std::uint32_t r = 0;      // Replicas that must answer for each partition (0: the bucket's r).
+  std::uint32_t timeout_ms = 0;
+};
+
+struct ScanPage {
+  std::vector<std::string> keys;  // Live keys, distinct within the call; maybe none.
+  std::string cursor;             // Pass it to the next call; "0" once the scan is complete.
+  bool done() const { return cursor == "0"; }
+};
+
 struct Member {
   std::string id;
   std::string address;
@@ -107,6 +122,15 @@ class Client {
              std::string_view context = {}, const RequestOptions& options = {});
   Status del(std::string_view bucket, std::string_view key, std::string_view context = {},
              const RequestOptions& options = {});
+
+  // One call of a scan of the bucket's keys: start with cursor "0" and call again with the
+  // cursor returned until it is "0". Every key live for the whole scan is returned by some call;
+  // a call may return no key and a cursor that is not "0". Any node serves any call.
+  Result<ScanPage> scan(std::string_view bucket, std::string_view cursor,
+                        const ScanOptions& options = {});
+  // The bucket's live keys, counted partition by partition on one replica each (a whole scan,
+  // without the keys): an estimate while replicas disagree or keys change (Redis DBSIZE).
+  Result<std::uint64_t> count_keys(std::string_view bucket, const ScanOptions& options = {});
 
   // Re-reads membership and ring from any reachable member (done every cluster_refresh anyway).
   Status refresh();
