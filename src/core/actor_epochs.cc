@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/varint.h"
 #include "storage/storage_key.h"
 
 namespace ringkv::core {
@@ -12,15 +13,6 @@ constexpr std::string_view kEpochPrefix = "actor_epoch:";
 
 std::string epoch_key(std::uint32_t partition) {
   return std::string(kEpochPrefix) + storage::partition_prefix(partition);
-}
-
-std::string encode_epoch(std::uint64_t value) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xFF);
-    value >>= 8;
-  }
-  return out;
 }
 
 // SplitMix64's finalizer: a bijection, so distinct inputs give distinct actors.
@@ -84,7 +76,7 @@ void ActorEpochs::retire(std::uint32_t partition, storage::WriteBatch& batch) {
   if (unused_.contains(partition)) return;
   const std::uint64_t next = epoch(partition) + 1;
   epochs_[partition] = next;
-  batch.put(storage::Namespace::kMeta, epoch_key(partition), encode_epoch(next));
+  batch.put(storage::Namespace::kMeta, epoch_key(partition), encode_fixed64(next));
   unused_.insert(partition);
   ++retirements_;
 }

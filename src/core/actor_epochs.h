@@ -31,7 +31,7 @@ class ActorEpochs {
   Status load(storage::Engine& storage, ActorId base, std::uint32_t partition_count);
   // The actor a home coordinator of `partition` writes as (and notes that it wrote).
   ActorId actor_for(std::uint32_t partition);
-  // The same, without noting a write (status, tests).
+  // The same, without noting a write.
   ActorId current(std::uint32_t partition) const;
   // Before `batch` erases keys of `partition`: retires its actor in the same batch if that
   // actor may have written since it became current.

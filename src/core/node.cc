@@ -6,6 +6,7 @@
 #include "common/invariant.h"
 #include "core/key_position.h"
 #include "core/overloaded.h"
+#include "core/varint.h"
 #include "core/version/context.h"
 #include "storage/storage_key.h"
 
@@ -13,22 +14,6 @@ namespace ringkv::core {
 namespace {
 
 constexpr std::string_view kActorIdKey = "actor_id";
-
-std::string encode_u64(std::uint64_t value) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(value & 0xFF);
-    value >>= 8;
-  }
-  return out;
-}
-
-std::uint64_t decode_u64(std::string_view bytes) {
-  assert(bytes.size() == 8);
-  std::uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
 
 }  // namespace
 
@@ -53,31 +38,23 @@ Status Node::start(std::uint64_t now_ms) {
 
   auto stored = storage_.get(storage::Namespace::kMeta, kActorIdKey);
   if (!stored.is_ok()) return stored.status();
-  if (stored->has_value() && (*stored)->size() == 8) {
-    actor_id_ = decode_u64(**stored);
-  } else if (stored->has_value()) {
+  const bool known = stored->has_value();
+  if (known && (*stored)->size() != 8) {
     return Status::corruption("metadata actor_id has " + std::to_string((*stored)->size()) +
                               " bytes, expected 8");
-  } else {
-    // A new storage incarnation: a fresh random actor, never 0.
+  }
+  if (known) actor_id_ = decode_fixed64(**stored);
+  // A new storage incarnation draws a fresh random actor (never 0), and so does every start
+  // without fsyncs: a crash may have lost this node's latest writes, which replicas hold, and
+  // their dots must not be named again.
+  if (!known || storage_.sync_policy() == storage::SyncPolicy::kNone) {
+    const ActorId previous = actor_id_;  // 0 when new.
     do {
       actor_id_ = random_.next_u64();
-    } while (actor_id_ == 0);
+    } while (actor_id_ == 0 || actor_id_ == previous);
     // If this write is lost, the next start makes another actor: always safe.
     storage::WriteBatch batch;
-    batch.put(storage::Namespace::kMeta, kActorIdKey, encode_u64(actor_id_));
-    persist(std::move(batch), NothingWaits{});
-  }
-  if (stored->has_value() && storage_.sync_policy() == storage::SyncPolicy::kNone) {
-    // Without fsyncs a crash may have lost this node's latest writes, which replicas hold: their
-    // dots must not be named again, so every start writes as a new actor.
-    ActorId fresh = 0;
-    do {
-      fresh = random_.next_u64();
-    } while (fresh == 0 || fresh == actor_id_);
-    actor_id_ = fresh;
-    storage::WriteBatch batch;
-    batch.put(storage::Namespace::kMeta, kActorIdKey, encode_u64(actor_id_));
+    batch.put(storage::Namespace::kMeta, kActorIdKey, encode_fixed64(actor_id_));
     persist(std::move(batch), NothingWaits{});
   }
   RINGKV_RETURN_IF_ERROR(actor_epochs_.load(storage_, actor_id_, config_.partition_count));
@@ -169,10 +146,11 @@ std::uint64_t Node::persist_object(const std::string& bucket, const std::string&
                                    const VersionedObject& object, PersistPurpose purpose,
                                    storage::WriteBatch batch) {
   const std::string storage_key = storage_key_of(bucket, key);
-  // Every copy stored in an lww bucket holds no siblings, whichever path brought it.
+  // Every copy stored in an lww bucket holds no siblings, whichever path brought it (copied
+  // only when there is something to drop: a coordinator's write already dropped it).
   const VersionedObject* stored = &object;
   VersionedObject newest;
-  if (bucket_properties(bucket).conflict == ConflictPolicy::kLww) {
+  if (bucket_properties(bucket).conflict == ConflictPolicy::kLww && has_superseded_values(object)) {
     newest = object;
     keep_newest_values(newest);
     stored = &newest;

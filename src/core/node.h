@@ -98,10 +98,6 @@ class Node {
   std::vector<Effect> take_effects();
 
   ActorId actor_id() const { return actor_id_; }
-  // The actor this node's home writes of `partition` use now (its own until an erase retires it).
-  ActorId partition_actor(std::uint32_t partition) const {
-    return actor_epochs_.current(partition);
-  }
   const NodeConfig& config() const { return config_; }
   // Precondition: has_ring() (always true in static mode; in dynamic mode once a cluster exists).
   const Ring& ring() const { return *ring_; }

@@ -65,4 +65,19 @@ bool get_bytes(std::string_view& in, std::string_view& bytes) {
   return true;
 }
 
+std::string encode_fixed64(std::uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xFF);
+    value >>= 8;
+  }
+  return out;
+}
+
+std::uint64_t decode_fixed64(std::string_view bytes) {
+  std::uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  return value;
+}
+
 }  // namespace ringkv::core

@@ -17,4 +17,9 @@ void put_bytes(std::string& out, std::string_view bytes);  // varint length + by
 [[nodiscard]] bool get_varint(std::string_view& in, std::uint64_t& value);
 [[nodiscard]] bool get_bytes(std::string_view& in, std::string_view& bytes);
 
+// Fixed 8-byte big-endian integers (metadata values: the actor id, actor epochs).
+std::string encode_fixed64(std::uint64_t value);
+// `bytes` must hold exactly 8 bytes (callers check the size first).
+std::uint64_t decode_fixed64(std::string_view bytes);
+
 }  // namespace ringkv::core

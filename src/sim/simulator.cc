@@ -259,7 +259,7 @@ void Simulator::drain(const core::NodeId& id) {
         const std::uint64_t incarnation = sim_node.incarnation;
         // The oracle sees a batch once it is durable: a write lost to a crash before its fsync
         // was never sent, so a dot it named may be named again.
-        auto batch = std::make_shared<storage::WriteBatch>(persist->batch);
+        auto batch = std::make_shared<storage::WriteBatch>(std::move(persist->batch));
         const Status status = sim_node.disk->write(
             *batch, [this, id, token, incarnation, batch](const Status& result) {
               if (result.is_ok()) dot_oracle_.observe(id, *batch);

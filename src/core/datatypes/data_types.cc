@@ -365,9 +365,11 @@ std::vector<std::pair<std::string, std::string>> hash_fields(const VersionedObje
   return out;
 }
 
-bool keep_newest_values(VersionedObject& object) {
-  // Entries are unique by (dot, kind, field): the ones to drop, named so.
-  std::set<std::tuple<Dot, EntryKind, std::string_view>> drop;
+namespace {
+
+// The entries keep_newest_values drops, named by (dot, kind, field), which is unique.
+std::set<std::tuple<Dot, EntryKind, std::string>> superseded_values(const VersionedObject& object) {
+  std::set<std::tuple<Dot, EntryKind, std::string>> drop;
   const auto collapse = [&](const slots::Slot& slot, const slots::SlotKinds& kinds) {
     const Sibling* newest = nullptr;
     for (const Sibling* entry : slot.entries) {
@@ -390,13 +392,21 @@ bool keep_newest_values(VersionedObject& object) {
   };
   collapse(slots::string_slot(object), kStringSlot);
   for (const auto& [field, slot] : slots::field_slots(object)) collapse(slot, kFieldSlot);
+  return drop;
+}
+
+}  // namespace
+
+bool has_superseded_values(const VersionedObject& object) {
+  return !superseded_values(object).empty();
+}
+
+bool keep_newest_values(VersionedObject& object) {
+  const auto drop = superseded_values(object);
   if (drop.empty()) return false;
-  // Copies of the names: erasing moves the entries the views point into.
-  std::set<std::tuple<Dot, EntryKind, std::string>> names;
-  for (const auto& [dot, kind, field] : drop) names.emplace(dot, kind, std::string(field));
   object.write(
       [&](const Sibling& entry) {
-        return names.contains(
+        return drop.contains(
             std::tuple<Dot, EntryKind, std::string>(entry.dot, entry.kind, entry.field));
       },
       {}, 0, Hlc{});

@@ -68,6 +68,8 @@ bool set_contains(const VersionedObject& object, std::string_view member, std::u
 // is unchanged (the newest base is what GET and HGET already read, and counters add up on it);
 // only GETALL then shows one version. Returns whether anything was dropped.
 bool keep_newest_values(VersionedObject& object);
+// Whether keep_newest_values would drop anything (no copy needed to find out).
+bool has_superseded_values(const VersionedObject& object);
 
 // Strict number parsing as Redis does it (no spaces, no trailing bytes).
 bool parse_int64(std::string_view text, std::int64_t& value);
