@@ -203,13 +203,14 @@ bool resp_arity_ok(const RespCommandSpec& spec, std::size_t args) {
 }
 
 std::span<const RespCommandSpec> resp_command_table() {
-  // The data commands (resp_data_commands.cc) first, then the keyspace commands
-  // (resp_keyspace_commands.cc), then the rest, as one table.
+  // The data commands (resp_data_commands.cc, resp_collection_commands.cc) first, then the
+  // keyspace commands (resp_keyspace_commands.cc), then the rest, as one table.
   static const std::vector<RespCommandSpec> table = [] {
-    const auto data = resp_data_command_table();
-    const auto keyspace = resp_keyspace_command_table();
-    std::vector<RespCommandSpec> all(data.begin(), data.end());
-    all.insert(all.end(), keyspace.begin(), keyspace.end());
+    std::vector<RespCommandSpec> all;
+    for (const auto part : {resp_data_command_table(), resp_collection_command_table(),
+                            resp_keyspace_command_table()}) {
+      all.insert(all.end(), part.begin(), part.end());
+    }
     all.insert(all.end(), std::begin(kCommands), std::end(kCommands));
     return all;
   }();

@@ -1,8 +1,8 @@
-// The Redis data-type commands: strings (newest value wins), counters, sets, hashes and expiry,
-// on the core's convergent data types (core/datatypes/; semantics in docs/REDIS.md). Writes are
-// one ClientOp::kUpdate per key, applied by the key's coordinator, whose reply is the OpResult it
-// computed; reads fetch the merged object (with_object) and read it with the data-type views at
-// the coordinator's wall clock.
+// The Redis string, counter, key and expiry commands, on the core's convergent data types
+// (core/datatypes/; semantics in docs/REDIS.md); sets and hashes are resp_collection_commands.cc.
+// Writes are one ClientOp::kUpdate per key, applied by the key's coordinator, whose reply is the
+// OpResult it computed; reads fetch the merged object (with_object) and read it with the
+// data-type views at the coordinator's wall clock.
 #include <algorithm>
 #include <cassert>
 #include <charconv>
@@ -11,9 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "api/resp_planner.h"
-#include "core/datatypes/data_op.h"
-#include "core/datatypes/data_types.h"
+#include "api/resp_data_support.h"
 
 namespace ringkv::api {
 namespace {
@@ -24,96 +22,7 @@ using core::DataOpCode;
 using core::OpResult;
 using core::ValueType;
 using core::VersionedObject;
-
-core::ClientRequest make_object_get(std::string_view bucket, std::string key) {
-  core::ClientRequest request = make_get(bucket, std::move(key));
-  request.with_object = true;
-  return request;
-}
-
-// A read's object, or the error to reply with.
-Result<VersionedObject> object_of(const ClientReply& reply) {
-  if (!reply.status.is_ok()) return reply.status;
-  if (reply.object.empty()) return VersionedObject();
-  return VersionedObject::decode(reply.object);
-}
-
-Result<OpResult> result_of(const ClientReply& reply) {
-  if (!reply.status.is_ok()) return reply.status;
-  return core::decode_op_result(reply.result);
-}
-
-void write_result(RespWriter& out, const OpResult& result) {
-  switch (result.kind) {
-    case OpResult::Kind::kOk:
-      out.simple("OK");
-      return;
-    case OpResult::Kind::kInteger:
-      out.integer(result.integer);
-      return;
-    case OpResult::Kind::kBulk:
-      out.bulk(result.bulk);
-      return;
-    case OpResult::Kind::kNil:
-      out.null();
-      return;
-  }
-}
-
-// One update of one key, replying with what the coordinator returned; `shape` may rewrite the
-// result (SETNX answers 1/0 where SET NX answers OK/nil).
-RespCommandPlan plan_update(const RespSession& session, std::string key, const DataOp& op,
-                            std::function<void(RespWriter&, const OpResult&)> shape = {}) {
-  RespCommandPlan plan;
-  plan.keys = {key};
-  plan.writes = true;
-  plan.first.requests.push_back(make_update(session.bucket, std::move(key), op));
-  plan.first.then = [protocol = session.protocol,
-                     shape = std::move(shape)](std::vector<ClientReply> replies) {
-    assert(replies.size() == 1);
-    auto result = result_of(replies[0]);
-    if (!result.is_ok()) return error_step(resp_error_text(result.status()));
-    RespWriter out(protocol);
-    if (shape) {
-      shape(out, *result);
-    } else {
-      write_result(out, *result);
-    }
-    return reply_step(std::move(out));
-  };
-  return plan;
-}
-
-// A read of one key's object, answered by `answer` (which sees the object and the coordinator's
-// clock); WRONGTYPE when the key holds another type than `want` (kNone: any type).
-using Answer = std::function<void(RespWriter&, const VersionedObject&, std::uint64_t now_ms)>;
-RespCommandPlan plan_read(const RespSession& session, std::string key, ValueType want,
-                          Answer answer) {
-  RespCommandPlan plan;
-  plan.keys = {key};
-  plan.first.requests.push_back(make_object_get(session.bucket, std::move(key)));
-  plan.first.then = [protocol = session.protocol, want,
-                     answer = std::move(answer)](std::vector<ClientReply> replies) {
-    assert(replies.size() == 1);
-    auto object = object_of(replies[0]);
-    if (!object.is_ok()) return error_step(resp_error_text(object.status()));
-    const ValueType type = core::type_of(*object, replies[0].now_ms);
-    if (want != ValueType::kNone && type != ValueType::kNone && type != want) {
-      return error_step(resp_error_text(core::wrong_type_error()));
-    }
-    RespWriter out(protocol);
-    answer(out, *object, replies[0].now_ms);
-    return reply_step(std::move(out));
-  };
-  return plan;
-}
-
-RespStep first_error_or(const std::vector<ClientReply>& replies, RespStep otherwise) {
-  for (const auto& reply : replies) {
-    if (!reply.status.is_ok()) return error_step(resp_error_text(reply.status));
-  }
-  return otherwise;
-}
+using namespace resp_data;  // NOLINT(google-build-using-namespace)
 
 std::string invalid_expire(std::string_view command) {
   return "ERR invalid expire time in '" + lowercase(command) + "' command";
@@ -349,29 +258,6 @@ RespCommandPlan plan_decrby(RespArgs& args, RespSession& session, const RespServ
   return plan_incr_by(args, session, -*amount);
 }
 
-bool valid_float(std::string_view text) {
-  long double value = 0;
-  return core::parse_long_double(text, value);
-}
-
-// An infinite increment ("inf", "-Infinity", "+INF": any case): Redis reads it as a number and
-// then refuses it with a message of its own; NaN and other text are not valid floats.
-bool infinite_float(std::string_view text) {
-  if (!text.empty() && text.front() == '+') {
-    text.remove_prefix(1);
-    if (!text.empty() && (text.front() == '+' || text.front() == '-')) return false;
-  }
-  long double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc() && end == text.data() + text.size() && std::isinf(value);
-}
-
-// The error for a float increment that is not a finite number; `infinite` is Redis's message
-// for an infinite one, which differs between INCRBYFLOAT and HINCRBYFLOAT.
-std::string invalid_float_increment(std::string_view text, std::string_view infinite) {
-  return std::string(infinite_float(text) ? infinite : "ERR value is not a valid float");
-}
-
 RespCommandPlan plan_incrbyfloat(RespArgs& args, RespSession& session, const RespServerInfo&) {
   if (!valid_float(args[2])) {
     return immediate(error_step(
@@ -498,21 +384,29 @@ RespCommandPlan plan_pexpireat(RespArgs& args, RespSession& session, const RespS
   return plan_expire_like(args, session, false, true);
 }
 
-RespCommandPlan plan_ttl_like(RespArgs& args, RespSession& session, bool seconds) {
-  return plan_read(session, std::move(args[1]), ValueType::kNone,
-                   [seconds](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
-                     if (core::type_of(object, now) == ValueType::kNone) {
-                       out.integer(-2);
-                       return;
-                     }
-                     const auto at = core::expiry_of(object);
-                     if (!at) {
-                       out.integer(-1);
-                       return;
-                     }
-                     const auto left = static_cast<std::int64_t>(*at - now);
-                     out.integer(seconds ? (left + 500) / 1000 : left);
-                   });
+// TTL and PTTL (time left), EXPIRETIME and PEXPIRETIME (the absolute Unix time, `absolute`).
+RespCommandPlan plan_ttl_like(RespArgs& args, RespSession& session, bool seconds,
+                              bool absolute = false) {
+  return plan_read(
+      session, std::move(args[1]), ValueType::kNone,
+      [seconds, absolute](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
+        if (core::type_of(object, now) == ValueType::kNone) {
+          out.integer(-2);
+          return;
+        }
+        const auto at = core::expiry_of(object);
+        if (!at) {
+          out.integer(-1);
+          return;
+        }
+        if (absolute) {
+          const auto ms = static_cast<std::int64_t>(*at);
+          out.integer(seconds ? ms / 1000 : ms);
+          return;
+        }
+        const auto left = static_cast<std::int64_t>(*at - now);
+        out.integer(seconds ? (left + 500) / 1000 : left);
+      });
 }
 
 RespCommandPlan plan_ttl(RespArgs& args, RespSession& session, const RespServerInfo&) {
@@ -521,198 +415,16 @@ RespCommandPlan plan_ttl(RespArgs& args, RespSession& session, const RespServerI
 RespCommandPlan plan_pttl(RespArgs& args, RespSession& session, const RespServerInfo&) {
   return plan_ttl_like(args, session, false);
 }
+RespCommandPlan plan_expiretime(RespArgs& args, RespSession& session, const RespServerInfo&) {
+  return plan_ttl_like(args, session, true, true);
+}
+RespCommandPlan plan_pexpiretime(RespArgs& args, RespSession& session, const RespServerInfo&) {
+  return plan_ttl_like(args, session, false, true);
+}
 
 RespCommandPlan plan_persist(RespArgs& args, RespSession& session, const RespServerInfo&) {
   return plan_update(session, std::move(args[1]), core::make_data_op(DataOpCode::kPersist));
 }
-
-// --- Sets --------------------------------------------------------------------------------------
-
-std::vector<std::string> rest(RespArgs& args, std::size_t from) {
-  return std::vector<std::string>(std::make_move_iterator(args.begin() + static_cast<long>(from)),
-                                  std::make_move_iterator(args.end()));
-}
-
-RespCommandPlan plan_sadd(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_update(session, args[1], core::make_data_op(DataOpCode::kSetAdd, rest(args, 2)));
-}
-
-RespCommandPlan plan_srem(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_update(session, args[1], core::make_data_op(DataOpCode::kSetRemove, rest(args, 2)));
-}
-
-RespCommandPlan plan_smembers(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(session, std::move(args[1]), ValueType::kSet,
-                   [](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
-                     const auto members = core::set_members(object, now);
-                     out.set(members.size());
-                     for (const auto& member : members) out.bulk(member);
-                   });
-}
-
-RespCommandPlan plan_sismember(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(session, std::move(args[1]), ValueType::kSet,
-                   [member = std::move(args[2])](RespWriter& out, const VersionedObject& object,
-                                                 std::uint64_t now) {
-                     out.integer(core::set_contains(object, member, now) ? 1 : 0);
-                   });
-}
-
-RespCommandPlan plan_smismember(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(
-      session, args[1], ValueType::kSet,
-      [members = rest(args, 2)](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
-        const auto present = core::set_members(object, now);
-        out.array(members.size());
-        for (const auto& member : members) {
-          out.integer(std::binary_search(present.begin(), present.end(), member));
-        }
-      });
-}
-
-RespCommandPlan plan_scard(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(session, std::move(args[1]), ValueType::kSet,
-                   [](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
-                     out.integer(static_cast<std::int64_t>(core::set_members(object, now).size()));
-                   });
-}
-
-// --- Hashes ------------------------------------------------------------------------------------
-
-RespCommandPlan plan_hset_like(RespArgs& args, RespSession& session, bool reply_ok) {
-  if (args.size() % 2 != 0) return immediate(error_step(arity_error(args[0])));
-  DataOp op = core::make_data_op(DataOpCode::kHashSet, rest(args, 2));
-  if (!reply_ok) return plan_update(session, args[1], op);
-  return plan_update(session, args[1], op,
-                     [](RespWriter& out, const OpResult&) { out.simple("OK"); });
-}
-
-RespCommandPlan plan_hset(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_hset_like(args, session, false);
-}
-RespCommandPlan plan_hmset(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_hset_like(args, session, true);
-}
-
-RespCommandPlan plan_hsetnx(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  DataOp op = core::make_data_op(DataOpCode::kHashSet, rest(args, 2));
-  op.condition = core::WriteCondition::kIfAbsent;
-  return plan_update(session, args[1], op);
-}
-
-RespCommandPlan plan_hdel(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_update(session, args[1], core::make_data_op(DataOpCode::kHashDelete, rest(args, 2)));
-}
-
-RespCommandPlan plan_hincrby(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  const auto amount = parse_resp_integer(args[3]);
-  if (!amount) return immediate(error_step(kRespNotAnInteger));
-  return plan_update(session, args[1],
-                     core::make_data_op(DataOpCode::kHashIncrBy, {args[2]}, *amount));
-}
-
-RespCommandPlan plan_hincrbyfloat(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  if (!valid_float(args[3])) {
-    return immediate(error_step(invalid_float_increment(args[3], "ERR value is NaN or Infinity")));
-  }
-  return plan_update(session, args[1],
-                     core::make_data_op(DataOpCode::kHashIncrByFloat, {args[2], args[3]}));
-}
-
-RespCommandPlan plan_hget(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(session, std::move(args[1]), ValueType::kHash,
-                   [field = std::move(args[2])](RespWriter& out, const VersionedObject& object,
-                                                std::uint64_t now) {
-                     const auto value = core::hash_field(object, field, now);
-                     if (value.exists) {
-                       out.bulk(value.text);
-                     } else {
-                       out.null();
-                     }
-                   });
-}
-
-RespCommandPlan plan_hmget(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(
-      session, args[1], ValueType::kHash,
-      [fields = rest(args, 2)](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
-        const auto all = core::hash_fields(object, now);
-        out.array(fields.size());
-        for (const auto& field : fields) {
-          const auto it = std::lower_bound(
-              all.begin(), all.end(), field,
-              [](const auto& pair, const std::string& f) { return pair.first < f; });
-          if (it != all.end() && it->first == field) {
-            out.bulk(it->second);
-          } else {
-            out.null();
-          }
-        }
-      });
-}
-
-enum class HashPart { kAll, kKeys, kValues, kLength };
-
-RespCommandPlan plan_hash_part(RespArgs& args, RespSession& session, HashPart part) {
-  return plan_read(session, std::move(args[1]), ValueType::kHash,
-                   [part](RespWriter& out, const VersionedObject& object, std::uint64_t now) {
-                     const auto fields = core::hash_fields(object, now);
-                     switch (part) {
-                       case HashPart::kAll:
-                         out.map(fields.size());
-                         for (const auto& [field, value] : fields) {
-                           out.bulk(field);
-                           out.bulk(value);
-                         }
-                         return;
-                       case HashPart::kKeys:
-                         out.array(fields.size());
-                         for (const auto& pair : fields) out.bulk(pair.first);
-                         return;
-                       case HashPart::kValues:
-                         out.array(fields.size());
-                         for (const auto& pair : fields) out.bulk(pair.second);
-                         return;
-                       case HashPart::kLength:
-                         out.integer(static_cast<std::int64_t>(fields.size()));
-                         return;
-                     }
-                   });
-}
-
-RespCommandPlan plan_hgetall(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_hash_part(args, session, HashPart::kAll);
-}
-RespCommandPlan plan_hkeys(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_hash_part(args, session, HashPart::kKeys);
-}
-RespCommandPlan plan_hvals(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_hash_part(args, session, HashPart::kValues);
-}
-RespCommandPlan plan_hlen(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_hash_part(args, session, HashPart::kLength);
-}
-
-RespCommandPlan plan_hexists(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(session, std::move(args[1]), ValueType::kHash,
-                   [field = std::move(args[2])](RespWriter& out, const VersionedObject& object,
-                                                std::uint64_t now) {
-                     out.integer(core::hash_field(object, field, now).exists ? 1 : 0);
-                   });
-}
-
-RespCommandPlan plan_hstrlen(RespArgs& args, RespSession& session, const RespServerInfo&) {
-  return plan_read(
-      session, std::move(args[1]), ValueType::kHash,
-      [field = std::move(args[2])](RespWriter& out, const VersionedObject& object,
-                                   std::uint64_t now) {
-        out.integer(static_cast<std::int64_t>(core::hash_field(object, field, now).text.size()));
-      });
-}
-
-constexpr std::uint32_t kW = kRespWrite | kRespDenyOom;
-constexpr std::uint32_t kWF = kRespWrite | kRespDenyOom | kRespFast;
-constexpr std::uint32_t kRF = kRespReadonly | kRespFast;
 
 constexpr RespCommandSpec kDataCommands[] = {
     // Strings.
@@ -1006,6 +718,26 @@ constexpr RespCommandSpec kDataCommands[] = {
      .since = "2.6.0",
      .syntax = "key",
      .plan = plan_pttl},
+    {.name = "expiretime",
+     .arity = 2,
+     .flags = kRF,
+     .keys = {1, 1, 1},
+     .categories = "@keyspace",
+     .group = "generic",
+     .summary = "Get the expiration Unix timestamp for a key in seconds",
+     .since = "7.0.0",
+     .syntax = "key",
+     .plan = plan_expiretime},
+    {.name = "pexpiretime",
+     .arity = 2,
+     .flags = kRF,
+     .keys = {1, 1, 1},
+     .categories = "@keyspace",
+     .group = "generic",
+     .summary = "Get the expiration Unix timestamp for a key in milliseconds",
+     .since = "7.0.0",
+     .syntax = "key",
+     .plan = plan_pexpiretime},
     {.name = "persist",
      .arity = 2,
      .flags = kRespWrite | kRespFast,
@@ -1016,212 +748,6 @@ constexpr RespCommandSpec kDataCommands[] = {
      .since = "2.2.0",
      .syntax = "key",
      .plan = plan_persist},
-    // Sets.
-    {.name = "sadd",
-     .arity = -3,
-     .flags = kWF,
-     .keys = {1, 1, 1},
-     .categories = "@set",
-     .group = "set",
-     .summary = "Add one or more members to a set (add wins)",
-     .since = "1.0.0",
-     .complexity = "O(N) where N is the size of the set",
-     .syntax = "key member ...",
-     .plan = plan_sadd},
-    {.name = "srem",
-     .arity = -3,
-     .flags = kRespWrite | kRespFast,
-     .keys = {1, 1, 1},
-     .categories = "@set",
-     .group = "set",
-     .summary = "Remove members the coordinator has seen from a set",
-     .since = "1.0.0",
-     .complexity = "O(N) where N is the size of the set",
-     .syntax = "key member ...",
-     .plan = plan_srem},
-    {.name = "smembers",
-     .arity = 2,
-     .flags = kRespReadonly,
-     .keys = {1, 1, 1},
-     .categories = "@set",
-     .group = "set",
-     .summary = "Get all the members in a set",
-     .since = "1.0.0",
-     .complexity = "O(N) where N is the set cardinality",
-     .syntax = "key",
-     .plan = plan_smembers},
-    {.name = "sismember",
-     .arity = 3,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@set",
-     .group = "set",
-     .summary = "Determine if a given value is a member of a set",
-     .since = "1.0.0",
-     .syntax = "key member",
-     .plan = plan_sismember},
-    {.name = "smismember",
-     .arity = -3,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@set",
-     .group = "set",
-     .summary = "Returns the membership associated with the given elements",
-     .since = "6.2.0",
-     .syntax = "key member ...",
-     .plan = plan_smismember},
-    {.name = "scard",
-     .arity = 2,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@set",
-     .group = "set",
-     .summary = "Get the number of members in a set",
-     .since = "1.0.0",
-     .syntax = "key",
-     .plan = plan_scard},
-    // Hashes.
-    {.name = "hset",
-     .arity = -4,
-     .flags = kWF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Set the value of hash fields",
-     .since = "2.0.0",
-     .syntax = "key field value ...",
-     .plan = plan_hset},
-    {.name = "hmset",
-     .arity = -4,
-     .flags = kWF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Set the value of hash fields (replies OK)",
-     .since = "2.0.0",
-     .syntax = "key field value ...",
-     .plan = plan_hmset},
-    {.name = "hsetnx",
-     .arity = 4,
-     .flags = kWF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Set a hash field only if it does not exist",
-     .since = "2.0.0",
-     .syntax = "key field value",
-     .plan = plan_hsetnx},
-    {.name = "hget",
-     .arity = 3,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get the value of a hash field",
-     .since = "2.0.0",
-     .syntax = "key field",
-     .plan = plan_hget},
-    {.name = "hmget",
-     .arity = -3,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get the values of the given hash fields",
-     .since = "2.0.0",
-     .syntax = "key field ...",
-     .plan = plan_hmget},
-    {.name = "hgetall",
-     .arity = 2,
-     .flags = kRespReadonly,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get all the fields and values in a hash",
-     .since = "2.0.0",
-     .complexity = "O(N) where N is the size of the hash",
-     .syntax = "key",
-     .plan = plan_hgetall},
-    {.name = "hkeys",
-     .arity = 2,
-     .flags = kRespReadonly,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get all the fields in a hash",
-     .since = "2.0.0",
-     .syntax = "key",
-     .plan = plan_hkeys},
-    {.name = "hvals",
-     .arity = 2,
-     .flags = kRespReadonly,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get all the values in a hash",
-     .since = "2.0.0",
-     .syntax = "key",
-     .plan = plan_hvals},
-    {.name = "hlen",
-     .arity = 2,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get the number of fields in a hash",
-     .since = "2.0.0",
-     .syntax = "key",
-     .plan = plan_hlen},
-    {.name = "hexists",
-     .arity = 3,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Determine if a hash field exists",
-     .since = "2.0.0",
-     .syntax = "key field",
-     .plan = plan_hexists},
-    {.name = "hstrlen",
-     .arity = 3,
-     .flags = kRF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Get the length of the value of a hash field",
-     .since = "3.2.0",
-     .syntax = "key field",
-     .plan = plan_hstrlen},
-    {.name = "hdel",
-     .arity = -3,
-     .flags = kRespWrite | kRespFast,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Delete one or more hash fields",
-     .since = "2.0.0",
-     .syntax = "key field ...",
-     .plan = plan_hdel},
-    {.name = "hincrby",
-     .arity = 4,
-     .flags = kWF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Increment the integer value of a hash field",
-     .since = "2.0.0",
-     .syntax = "key field increment:integer",
-     .plan = plan_hincrby},
-    {.name = "hincrbyfloat",
-     .arity = 4,
-     .flags = kWF,
-     .keys = {1, 1, 1},
-     .categories = "@hash",
-     .group = "hash",
-     .summary = "Increment the float value of a hash field",
-     .since = "2.6.0",
-     .syntax = "key field increment:double",
-     .plan = plan_hincrbyfloat},
 };
 
 }  // namespace

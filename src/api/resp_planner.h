@@ -202,8 +202,10 @@ RespCommandPlan plan_unwatch(RespArgs& args, RespSession& session, const RespSer
 // Queues a command inside MULTI (or refuses it, aborting the transaction).
 RespCommandPlan queue_resp_command(RespArgs args, const RespCommandSpec* spec,
                                    RespSession& session);
-// resp_data_commands.cc: strings, counters, keys, expiry, sets and hashes (their table entries).
+// resp_data_commands.cc: strings, counters, keys and expiry (their table entries).
 std::span<const RespCommandSpec> resp_data_command_table();
+// resp_collection_commands.cc: sets and hashes.
+std::span<const RespCommandSpec> resp_collection_command_table();
 // resp_keyspace_commands.cc: SCAN, KEYS, DBSIZE, FLUSHDB, FLUSHALL.
 std::span<const RespCommandSpec> resp_keyspace_command_table();
 // resp_server_commands.cc

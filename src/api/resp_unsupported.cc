@@ -37,6 +37,14 @@ constexpr Family kFamilies[] = {
      "geoadd geodist geohash geopos georadius georadius_ro georadiusbymember "
      "georadiusbymember_ro geosearch geosearchstore"},
     {"HyperLogLogs", "pfadd pfcount pfmerge pfdebug pfselftest"},
+    {"cross-key set operations and random members",
+     "sunion sunionstore sinter sinterstore sintercard sdiff sdiffstore smove spop "
+     "srandmember"},
+    {"bit and range operations on strings",
+     "setbit getbit bitcount bitop bitpos bitfield bitfield_ro getrange setrange substr lcs"},
+    {"key renames, copies, dumps and object introspection",
+     "rename renamenx copy move dump restore migrate object randomkey sort sort_ro touch "
+     "swapdb"},
     {"Redis replication and cluster commands",
      "replicaof slaveof sync psync failover cluster readonly readwrite asking"},
 };

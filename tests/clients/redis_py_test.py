@@ -237,6 +237,13 @@ class RedisPy(unittest.TestCase):
         self.assertEqual(set(reader.scan_iter(match="user:*", _type="hash")), {b"user:h"})
         self.assertEqual(set(reader.scan_iter(_type="SET")), {b"user:s"})
         self.assertEqual(list(reader.scan_iter(_type="list")), [])
+        # SSCAN and HSCAN answer a whole object at once; the iterators stop at cursor 0.
+        writer.sadd("user:s", "n", "other")
+        writer.hset("user:h", mapping={"g": "w", "x": "y"})
+        self.assertEqual(set(reader.sscan_iter("user:s", match="[mn]")), {b"m", b"n"})
+        self.assertEqual(dict(reader.hscan_iter("user:h", count=1)),
+                         {b"f": b"v", b"g": b"w", b"x": b"y"})
+        self.assertEqual(reader.hscan("user:h", 0, match="x"), (0, {b"x": b"y"}))
         cursor, keys = reader.scan(0, count=10)
         self.assertIsInstance(cursor, int)
         self.assertNotEqual(cursor, 0)

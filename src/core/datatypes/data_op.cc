@@ -171,6 +171,10 @@ Result<Applied> apply_incr(Apply& a, const slots::SlotKinds& kinds, std::string 
     }
     long double current = 0;
     if (evaluated.exists && !parse_long_double(evaluated.text, current)) {
+      // A stored "inf" is a number to Redis, and adding to it gives no finite result.
+      if (parses_as_infinity(evaluated.text)) {
+        return Status::invalid_argument("increment would produce NaN or Infinity");
+      }
       return Status::invalid_argument(type == ValueType::kHash ? "hash value is not a float"
                                                                : "value is not a valid float");
     }

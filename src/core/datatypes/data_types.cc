@@ -451,6 +451,16 @@ bool parse_long_double(std::string_view text, long double& value) {
   return true;
 }
 
+bool parses_as_infinity(std::string_view text) {
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+    if (!text.empty() && (text.front() == '+' || text.front() == '-')) return false;
+  }
+  long double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && std::isinf(value);
+}
+
 std::string format_long_double(long double value) {
   if (value == 0) return "0";
   char buffer[5100];

@@ -74,6 +74,9 @@ bool has_superseded_values(const VersionedObject& object);
 // Strict number parsing as Redis does it (no spaces, no trailing bytes).
 bool parse_int64(std::string_view text, std::int64_t& value);
 bool parse_long_double(std::string_view text, long double& value);
+// True when `text` reads as an infinite float ("inf", "-Infinity", "+INF": any case; one sign at
+// most), which Redis reads as a number and then refuses with a message of its own.
+bool parses_as_infinity(std::string_view text);
 // INCRBYFLOAT's output format: 17 decimals, trailing zeros trimmed ("10.6", "3").
 std::string format_long_double(long double value);
 
