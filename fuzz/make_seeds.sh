@@ -130,4 +130,17 @@ printf "$object_one" | seed versioned_object_fuzz object_one_value
 printf "$object_siblings" | seed versioned_object_fuzz object_two_siblings
 printf "$object_tombstone" | seed versioned_object_fuzz object_tombstone
 printf "$context" | seed versioned_object_fuzz context
+
+# HTTP requests as http_api_fuzz reads them: method, target, headers, empty line, body; bytes
+# after a 0xff byte drive the fake core's replies.
+printf 'GET\n/buckets/b/keys/k?r=quorum\naccept: application/json\n\n\xff\x02one12345two' |
+  seed http_api_fuzz get_siblings
+printf 'PUT\n/buckets/b/keys/a%%2Fb?w=2&timeout=100\nx-ringkv-context: Y3R4\n\nvalue' |
+  seed http_api_fuzz put_with_context
+printf 'GET\n/buckets/b/keys?keys=stream&max_results=2\n\n\xff\x05k1k2\x05k3k4\x00' |
+  seed http_api_fuzz stream_keys
+printf 'POST\n/buckets/b/datatypes/h\ncontent-type: application/json\n\n{"update":{"f":"v"},"increment":{"n":2}}' |
+  seed http_api_fuzz datatype_update
+printf 'DELETE\n/buckets/b/keys/k\n\n' | seed http_api_fuzz delete
+
 find corpus -type f | sort

@@ -11,6 +11,9 @@ packages=(
   redis-tools
   # the fault harness (scripts/fault-harness.sh): namespaces and veth, its orchestrator, RESP
   iproute2 python3 python3-redis
+  # promtool, which checks the /metrics exposition (tests/clients/http_test.py); headless
+  # Chromium for the dashboard test (tests/clients/dashboard_test.py)
+  prometheus chromium
 )
 for group in "$@"; do
   case "$group" in

@@ -110,6 +110,8 @@ class Node {
   std::string address_of(const NodeId& node) const;
   // This node's membership state name (joining | up | leaving | removed | none).
   std::string member_state() const;
+  // A bucket's properties (its own, else the default bucket's).
+  const BucketProperties& bucket_properties(const std::string& bucket) const;
   // Set once this node finished leaving or was removed: the host should stop it.
   bool departed() const { return gossiper_ && gossiper_->self_removed(); }
   std::vector<MemberView> members() const;
@@ -240,7 +242,6 @@ class Node {
   bool cluster_quiescent() const;
   std::vector<NodeId> home_replicas(const std::string& bucket, const std::string& key,
                                     std::uint32_t n) const;
-  const BucketProperties& bucket_properties(const std::string& bucket) const;
   // `hops`: forwards the request took to get here (see ForwardRequest).
   void handle_request(ClientRequest request, Origin origin, std::uint64_t now_ms,
                       std::uint32_t hops = 0);

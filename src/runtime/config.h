@@ -44,6 +44,7 @@ struct ServerConfig {
   std::uint64_t tombstone_grace_ms = 3'600'000;     // Before a confirmed tombstone is reaped.
   std::uint64_t transfer_bytes_per_s = 64ull * 1024 * 1024;  // Handoff throttle per node.
   std::string resp_listen;  // Redis protocol address HOST:PORT; empty: RESP is off.
+  std::string http_listen;  // HTTP/JSON address HOST:PORT (also /metrics); empty: HTTP is off.
   // The buckets Redis's SELECT 0, 1, ... address, comma-separated (api::parse_resp_databases).
   std::string resp_databases = "default";
   std::uint64_t resp_keys_max = 100'000;  // KEYS fails past it (api::kRespKeysMaxDefault).

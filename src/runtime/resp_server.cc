@@ -623,6 +623,10 @@ std::uint16_t RespServer::port() const {
   return state_->info.tcp_port;
 }
 
+std::size_t RespServer::connections() const {
+  return state_->live_connections;
+}
+
 void RespServer::close() {
   if (state_->closed) return;
   state_->closed = true;

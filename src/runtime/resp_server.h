@@ -70,6 +70,8 @@ class RespServer {
   Status listen(const std::string& host_port);
   // The bound port, once listen() succeeded.
   std::uint16_t port() const;
+  // Open connections.
+  std::size_t connections() const;
   // Stops accepting and closes every connection; requests already submitted may still complete
   // but their replies are dropped. Nothing is submitted to the sink afterwards. Idempotent.
   void close();

@@ -1,24 +1,29 @@
 #include "runtime/server.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
-#include <random>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unordered_map>
 
+#include "api/dashboard_assets.h"
 #include "api/frame_codec.h"
 #include "api/native_codec.h"
 #include "api/resp_commands.h"
-#include "core/node.h"
 #include "common/asio.h"
+#include "core/node.h"
+#include "runtime/http_server.h"
 #include "runtime/peer_link.h"
-#include "runtime/resp_server.h"
+#include "runtime/request_metrics.h"
 #include "runtime/request_sink.h"
+#include "runtime/resp_server.h"
 #include "storage/engine.h"
 
 namespace ringkv::runtime {
@@ -62,6 +67,12 @@ class Server::Impl : public RequestSink {
   wire::Response node_status(std::uint64_t request_id) const;
   wire::Response membership_command(const api::MembershipCommand& command);
   std::size_t frame_max_bytes() const { return limits::frame_max_bytes(config_.value_max_bytes); }
+  // The sink native sessions submit through (measured as api="native").
+  RequestSink& native_sink() { return native_sink_; }
+  // /metrics, /stats and /cluster (docs/OPERATIONS.md, "Metrics"; docs/HTTP.md).
+  std::string metrics_text() const;
+  std::string stats_json() const;
+  std::string cluster_json() const;
 
  private:
 
@@ -110,7 +121,13 @@ class Server::Impl : public RequestSink {
   std::uint64_t storage_failures_ = 0;         // Failed writes since the last success.
   std::uint64_t storage_failures_logged_ = 0;  // Of those, how many were counted in a log line.
   std::chrono::steady_clock::time_point storage_failure_logged_at_;
-  std::unique_ptr<RespServer> resp_server_;  // Declared last: destroyed before what it uses.
+  RequestMetrics request_metrics_;
+  MeteredSink native_sink_{*this, request_metrics_, "native"};
+  MeteredSink resp_sink_{*this, request_metrics_, "resp"};
+  MeteredSink http_sink_{*this, request_metrics_, "http"};
+  // Declared last: destroyed before what they use.
+  std::unique_ptr<RespServer> resp_server_;
+  std::unique_ptr<HttpServer> http_server_;
 };
 
 // One client connection: reads frames, submits requests, writes responses in any order (each
@@ -191,8 +208,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ++inflight_;
     const std::uint64_t client_request_id = request.request_id;
     const core::ClientOp op = request.op;
-    server_.submit(std::move(request), [weak = weak_from_this(), client_request_id,
-                                        op](core::ClientReply reply) {
+    server_.native_sink().submit(std::move(request), [weak = weak_from_this(), client_request_id,
+                                                      op](core::ClientReply reply) {
       auto self = weak.lock();
       if (!self) return;
       reply.request_id = client_request_id;
@@ -297,8 +314,21 @@ Status Server::Impl::open() {
     resp_options.keys_max = config_.resp_keys_max;
     resp_options.allow_flush = config_.allow_flush;
     resp_options.scan_cursor_first_id = seed_from_os();
-    resp_server_ = std::make_unique<RespServer>(io_, *this, std::move(resp_options));
+    resp_server_ = std::make_unique<RespServer>(io_, resp_sink_, std::move(resp_options));
     RINGKV_RETURN_IF_ERROR(resp_server_->listen(config_.resp_listen));
+  }
+  if (!config_.http_listen.empty()) {
+    api::HttpHost host;
+    host.value_max_bytes = config_.value_max_bytes;
+    host.bucket_n = [this](std::string_view bucket) {
+      return node_->bucket_properties(std::string(bucket)).n;
+    };
+    host.stats_json = [this] { return stats_json(); };
+    host.cluster_json = [this] { return cluster_json(); };
+    host.metrics_text = [this] { return metrics_text(); };
+    host.asset = [](std::string_view path) { return api::dashboard_asset(path); };
+    http_server_ = std::make_unique<HttpServer>(io_, http_sink_, std::move(host));
+    RINGKV_RETURN_IF_ERROR(http_server_->listen(config_.http_listen));
   }
   // Connections are accepted only from here on: the node exists and the start is logged first.
   spdlog::info("node {} (actor {:016x}) listening on {}:{} engine={} sync={} data_dir={}{}",
@@ -622,6 +652,203 @@ wire::Response Server::Impl::node_status(std::uint64_t request_id) const {
   return response;
 }
 
+namespace {
+
+// The node's counters (core::NodeStats, as `ringkv status` names them) as Prometheus counters.
+struct CounterDoc {
+  std::string_view key;
+  std::string_view metric;
+  std::string_view help;
+};
+constexpr CounterDoc kCounterDocs[] = {
+    {"gets", "ringkv_coordinated_gets_total", "Gets this node coordinated"},
+    {"puts", "ringkv_coordinated_puts_total", "Puts and updates this node coordinated"},
+    {"deletes", "ringkv_coordinated_deletes_total", "Deletes this node coordinated"},
+    {"rejected", "ringkv_requests_rejected_total", "Client requests refused before coordination"},
+    {"forwarded", "ringkv_requests_forwarded_total", "Requests forwarded to a home replica"},
+    {"timeouts", "ringkv_quorum_timeouts_total",
+     "Requests that did not reach their quorum in time"},
+    {"read_repairs", "ringkv_read_repairs_total", "Stale replicas a read repaired"},
+    {"replica_writes", "ringkv_replica_writes_total", "Replica writes this node applied"},
+    {"hints_stored", "ringkv_hints_stored_total", "Hinted writes this node stored for others"},
+    {"hints_delivered", "ringkv_hints_delivered_total", "Hints delivered to their home replica"},
+    {"hints_refused", "ringkv_hints_refused_total", "Hints refused (hint store full)"},
+    {"hints_adopted", "ringkv_hints_adopted_total", "Hints kept as this node's own replica"},
+    {"stand_in_puts", "ringkv_stand_in_puts_total", "Writes taken by a fallback replica"},
+    {"forwards_retried", "ringkv_forwards_retried_total", "Forwards retried on another replica"},
+    {"peers_unreachable", "ringkv_peers_unreachable_total", "Sends to a peer with no link"},
+    {"rebuild_keys_sent", "ringkv_rebuild_keys_sent_total", "Keys sent to rebuild a replica"},
+    {"rebuilds_done", "ringkv_rebuilds_done_total", "Replica rebuilds completed"},
+    {"transfer_keys_sent", "ringkv_transfer_keys_sent_total", "Keys sent by ownership transfers"},
+    {"transfer_keys_handed_off", "ringkv_transfer_keys_handed_off_total",
+     "Keys handed off to a new owner"},
+    {"transfer_bytes_handed_off", "ringkv_transfer_bytes_total",
+     "Bytes handed off to new owners by ownership transfers"},
+    {"ring_changes", "ringkv_ring_changes_total", "Ring changes this node applied"},
+    {"ae_exchanges_started", "ringkv_antientropy_exchanges_started_total",
+     "Merkle-tree exchanges started"},
+    {"ae_exchanges_completed", "ringkv_antientropy_exchanges_total",
+     "Merkle-tree exchanges completed"},
+    {"ae_keys_repaired", "ringkv_antientropy_keys_repaired_total", "Keys anti-entropy repaired"},
+    {"ae_bytes_sent", "ringkv_antientropy_bytes_sent_total", "Bytes anti-entropy sent"},
+    {"tombstones_reaped", "ringkv_tombstones_reaped_total", "Tombstones reaped"},
+    {"actors_retired", "ringkv_actors_retired_total",
+     "Partition actors retired after an erase (dots never reused)"},
+    {"storage_errors", "ringkv_storage_errors_total", "Storage writes that failed"},
+    {"scans", "ringkv_scans_total", "Scan calls coordinated"},
+};
+
+std::string to_json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string Server::Impl::metrics_text() const {
+  api::PrometheusWriter out;
+  out.family("ringkv_build_info", "gauge", "Build of this node (value 1)");
+  out.sample("ringkv_build_info",
+             {{"version", RINGKV_VERSION}, {"node", config_.node_id}, {"engine", config_.engine}},
+             1);
+  out.family("ringkv_uptime_seconds", "gauge", "Seconds since this node started");
+  out.sample("ringkv_uptime_seconds", static_cast<double>(now_ms()) / 1000.0);
+  request_metrics_.write(out);
+  const wire::Response status_response = node_status(0);
+  const auto& counters = status_response.node_status().counters();
+  for (const CounterDoc& doc : kCounterDocs) {
+    const auto it = counters.find(std::string(doc.key));
+    if (it == counters.end()) continue;
+    out.family(doc.metric, "counter", doc.help);
+    out.sample(doc.metric, static_cast<double>(it->second));
+  }
+  out.family("ringkv_hints_held", "gauge", "Hinted writes this node holds for other nodes");
+  out.sample("ringkv_hints_held", static_cast<double>(node_->hints_held()));
+  out.family("ringkv_hint_bytes", "gauge", "Bytes of the hinted writes this node holds");
+  out.sample("ringkv_hint_bytes", static_cast<double>(node_->hint_bytes()));
+  out.family("ringkv_transfers_pending", "gauge", "Partitions this node still has to hand off");
+  out.sample("ringkv_transfers_pending", static_cast<double>(node_->transfers_pending()));
+  out.family("ringkv_transfer_keys_in_flight", "gauge",
+             "Transfer keys sent and not yet acknowledged");
+  out.sample("ringkv_transfer_keys_in_flight",
+             static_cast<double>(node_->transfer_keys_in_flight()));
+  // Anti-entropy: the oldest last exchange over the partitions this node exchanges (-1: one has
+  // never been exchanged), and how many partitions it exchanges.
+  const auto exchanges = node_->exchanges();
+  double oldest = 0;
+  std::size_t never = 0;
+  for (const auto& exchange : exchanges) {
+    if (exchange.last_exchange_ms == 0) {
+      ++never;
+      continue;
+    }
+    oldest =
+        std::max(oldest, static_cast<double>(node_->now_ms() - exchange.last_exchange_ms) / 1000.0);
+  }
+  out.family("ringkv_antientropy_partitions", "gauge",
+             "Partitions this node runs anti-entropy for, by whether they were ever exchanged");
+  out.sample("ringkv_antientropy_partitions", {{"exchanged", "true"}},
+             static_cast<double>(exchanges.size() - never));
+  out.sample("ringkv_antientropy_partitions", {{"exchanged", "false"}}, static_cast<double>(never));
+  out.family("ringkv_antientropy_oldest_exchange_age_seconds", "gauge",
+             "Age of the oldest last exchange among the partitions ever exchanged");
+  out.sample("ringkv_antientropy_oldest_exchange_age_seconds", oldest);
+  // Members by state and by this node's failure detector.
+  std::map<std::pair<std::string, std::string>, std::size_t> members;
+  for (const auto& member : node_->members()) {
+    const bool self = member.id == config_.node_id;
+    ++members[{member.state, self || member.alive ? "true" : "false"}];
+  }
+  out.family("ringkv_members", "gauge", "Cluster members as this node sees them, by state");
+  for (const auto& [key, count] : members) {
+    out.sample("ringkv_members", {{"state", key.first}, {"alive", key.second}},
+               static_cast<double>(count));
+  }
+  std::size_t connected = 0;
+  for (const auto& [id, link] : peer_links_) connected += link->connected() ? 1 : 0;
+  out.family("ringkv_peer_links", "gauge", "Links to peer nodes, by whether they are connected");
+  out.sample("ringkv_peer_links", {{"connected", "true"}}, static_cast<double>(connected));
+  out.sample("ringkv_peer_links", {{"connected", "false"}},
+             static_cast<double>(peer_links_.size() - connected));
+  out.family("ringkv_connections", "gauge", "Open client connections by front door");
+  std::size_t native = 0;
+  for (const auto& weak : sessions_) native += weak.expired() ? 0 : 1;
+  out.sample("ringkv_connections", {{"api", "native"}}, static_cast<double>(native));
+  if (resp_server_) {
+    out.sample("ringkv_connections", {{"api", "resp"}},
+               static_cast<double>(resp_server_->connections()));
+  }
+  if (http_server_) {
+    out.sample("ringkv_connections", {{"api", "http"}},
+               static_cast<double>(http_server_->connections()));
+  }
+  for (const auto& gauge : engine_->gauges()) {
+    const std::string name = "ringkv_storage_" + gauge.name;
+    out.family(name, "gauge", gauge.help);
+    out.sample(name, gauge.value);
+  }
+  return out.take();
+}
+
+std::string Server::Impl::stats_json() const {
+  wire::Response response = node_status(0);
+  auto& counters = *response.mutable_node_status()->mutable_counters();
+  for (const auto& [name, count] : request_metrics_.totals()) counters["requests." + name] = count;
+  return to_json(response.node_status());
+}
+
+std::string Server::Impl::cluster_json() const {
+  nlohmann::json out;
+  out["node"] = config_.node_id;
+  out["state"] = node_->member_state();
+  out["hints_held"] = node_->hints_held();
+  out["hint_bytes"] = node_->hint_bytes();
+  out["transfers_pending"] = node_->transfers_pending();
+  out["transfer_keys_in_flight"] = node_->transfer_keys_in_flight();
+  const wire::Response info = cluster_info(0);
+  if (info.has_error()) {
+    out["error"] = info.error().message();
+    return out.dump() + "\n";
+  }
+  // Members as this node sees them (its failure detector says which are alive).
+  std::map<std::string, core::MemberView> views;
+  for (auto& member : node_->members()) views.emplace(member.id, std::move(member));
+  nlohmann::json members = nlohmann::json::array();
+  for (const auto& member : info.cluster_info().members()) {
+    nlohmann::json entry;
+    entry["id"] = member.id();
+    entry["address"] = member.address();
+    entry["weight"] = member.weight();
+    entry["state"] = member.state();
+    const auto view = views.find(member.id());
+    entry["alive"] =
+        member.id() == config_.node_id ||
+        (view != views.end() ? view->second.alive : node_->believes_alive(member.id()));
+    if (view != views.end()) entry["transfers_pending"] = view->second.transfers_pending;
+    members.push_back(std::move(entry));
+  }
+  out["members"] = std::move(members);
+  out["partition_count"] = info.cluster_info().partition_count();
+  out["default_n"] = info.cluster_info().default_n();
+  out["partition_owners"] = info.cluster_info().partition_owners();
+  nlohmann::json exchanges = nlohmann::json::array();
+  for (const auto& exchange : node_->exchanges()) {
+    exchanges.push_back(
+        {{"partition", exchange.partition},
+         {"last_exchange_age_ms",
+          exchange.last_exchange_ms == 0
+              ? -1
+              : static_cast<std::int64_t>(node_->now_ms() - exchange.last_exchange_ms)},
+         {"keys_repaired", exchange.keys_repaired}});
+  }
+  out["anti_entropy"] = std::move(exchanges);
+  return out.dump() + "\n";
+}
+
 void Server::Impl::arm_tick(std::uint64_t at_ms) {
   if (tick_at_ms_ != 0 && tick_at_ms_ <= at_ms) return;
   tick_at_ms_ = at_ms;
@@ -649,6 +876,7 @@ void Server::Impl::shutdown(const std::string& reason) {
   }
   for (auto& [id, link] : peer_links_) link->close();
   if (resp_server_) resp_server_->close();
+  if (http_server_) http_server_->close();
 }
 
 Status Server::Impl::run() {
@@ -661,6 +889,7 @@ Status Server::Impl::run() {
   Status status = engine_->flush();
   io_.restart();
   io_.poll();  // Run the completions flush() posted.
+  http_server_.reset();
   resp_server_.reset();
   node_.reset();
   engine_.reset();

@@ -78,6 +78,9 @@ std::vector<Setting> build_table() {
        "Throttle on the ownership transfer and rebuild traffic one node sends"},
       {"resp_listen", TextSetting{&C::resp_listen, check_optional_host_port},
        "Redis protocol address HOST:PORT; empty: RESP is off"},
+      {"http_listen", TextSetting{&C::http_listen, check_optional_host_port},
+       "HTTP/JSON address HOST:PORT (keys, data types, /stats, /cluster, Prometheus /metrics); "
+       "empty: HTTP is off"},
       {"resp_databases", TextSetting{&C::resp_databases, check_resp_databases, true},
        "Buckets of the Redis databases: SELECT n addresses the n-th (database 0 first; names of "
        "1 to 255 bytes without spaces, at most 1024)"},

@@ -70,6 +70,13 @@ using WriteCallback = std::function<void(Status)>;
 // Visits keys in ascending order; return false to stop the scan early.
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 
+// One figure an engine reports for monitoring (/metrics): `name` becomes ringkv_storage_<name>.
+struct EngineGauge {
+  std::string name;
+  std::string help;
+  double value = 0;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -91,6 +98,9 @@ class Engine {
 
   virtual SyncPolicy sync_policy() const = 0;
   virtual const char* name() const = 0;
+  // The engine's gauges (RocksDB: memtable, SST and pending-compaction bytes, write stalls);
+  // none by default. Safe to call while writes run.
+  virtual std::vector<EngineGauge> gauges() const { return {}; }
 };
 
 struct EngineOptions {

@@ -236,6 +236,37 @@ class RocksDbEngine final : public Engine {
   SyncPolicy sync_policy() const override { return sync_; }
   const char* name() const override { return "rocksdb"; }
 
+  std::vector<EngineGauge> gauges() const override {
+    // Summed over the column families where RocksDB reports them per family.
+    auto sum = [&](const std::string& property) {
+      std::uint64_t total = 0;
+      for (rocksdb::ColumnFamilyHandle* family : handles_) {
+        std::uint64_t value = 0;
+        if (db_->GetIntProperty(family, property, &value)) total += value;
+      }
+      return static_cast<double>(total);
+    };
+    auto whole = [&](const std::string& property) {
+      std::uint64_t value = 0;
+      return db_->GetIntProperty(property, &value) ? static_cast<double>(value) : 0.0;
+    };
+    return {
+        {"memtable_bytes", "Bytes in RocksDB's memtables", sum("rocksdb.cur-size-all-mem-tables")},
+        {"sst_bytes", "Bytes of RocksDB's SST files", sum("rocksdb.total-sst-files-size")},
+        {"pending_compaction_bytes", "Bytes RocksDB estimates compaction must rewrite",
+         sum("rocksdb.estimate-pending-compaction-bytes")},
+        {"running_compactions", "RocksDB compactions running",
+         whole("rocksdb.num-running-compactions")},
+        {"write_stopped", "1 while RocksDB stops writes (a write stall), else 0",
+         whole("rocksdb.is-write-stopped")},
+        {"delayed_write_rate_bytes_per_second",
+         "The rate RocksDB slows writes to while it stalls them (0: not delayed)",
+         whole("rocksdb.actual-delayed-write-rate")},
+        {"estimated_keys", "Keys RocksDB estimates it holds (all namespaces)",
+         sum("rocksdb.estimate-num-keys")},
+    };
+  }
+
  private:
   rocksdb::ColumnFamilyHandle* handle(Namespace ns) const {
     const auto index = 1 + static_cast<std::size_t>(ns);

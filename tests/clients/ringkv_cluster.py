@@ -1,6 +1,6 @@
 """A cluster of real `ringkv serve` processes on loopback for the client-library tests
 (redis_py_test.py, node/run_node_test.py): memory engine, every node a seed of the others, a
-RESP port per node, free ports picked by the kernel. Needs only the standard library, so a test
+RESP and an HTTP port per node, free ports picked by the kernel. Needs only the standard library, so a test
 that drives another language's client can start it too.
 """
 import os
@@ -41,6 +41,7 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.native = [free_port() for _ in range(size)]
         self.resp = [free_port() for _ in range(size)]
+        self.http = [free_port() for _ in range(size)]
         peers = ",".join(f"n{i + 1}=127.0.0.1:{p}" for i, p in enumerate(self.native))
         self.procs = []
         self.log_files = []
@@ -51,6 +52,7 @@ class Cluster:
                 self.procs.append(subprocess.Popen(
                     [ringkv, "serve", "--node-id", f"n{i + 1}", "--listen",
                      f"127.0.0.1:{self.native[i]}", "--resp-listen", f"127.0.0.1:{self.resp[i]}",
+                     "--http-listen", f"127.0.0.1:{self.http[i]}",
                      "--peers", peers, "--engine", "memory", "--request-timeout-ms", "2000",
                      "--data-dir", os.path.join(self.dir, f"n{i + 1}"), *extra_args],
                     stdout=log, stderr=subprocess.STDOUT))
