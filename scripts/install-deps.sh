@@ -11,6 +11,8 @@ packages=(
   redis-tools
   # the fault harness (scripts/fault-harness.sh): namespaces and veth, its orchestrator, RESP
   iproute2 python3 python3-redis
+  # the Debian package (cmake/deb.cmake): dpkg-shlibdeps and file for cpack's dependency list
+  dpkg-dev file
 )
 for group in "$@"; do
   case "$group" in
