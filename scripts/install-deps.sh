@@ -11,8 +11,9 @@ packages=(
   redis-tools
   # the fault harness (scripts/fault-harness.sh): namespaces and veth, its orchestrator, RESP
   iproute2 python3 python3-redis
-  # the Debian package (cmake/deb.cmake): dpkg-shlibdeps and file for cpack's dependency list
-  dpkg-dev file
+  # the Debian package and its test (cmake/deb.cmake, tests/install/deb_package_test.sh):
+  # dpkg-shlibdeps and file for cpack's dependency list, systemd-analyze to verify the unit
+  dpkg-dev file systemd
 )
 for group in "$@"; do
   case "$group" in
