@@ -4,6 +4,8 @@
 #   lib/cmake/ringkv/ringkvConfig.cmake      find_package(ringkv CONFIG) -> ringkv::client
 #   lib/pkgconfig/ringkv.pc                  pkg-config --cflags --libs ringkv
 #   bin/ringkv                               the server and CLI (component "server")
+# The Debian package (cmake/deb.cmake) adds the component "deb_system" (/etc/ringkv and the systemd
+# unit), which a plain `cmake --install` leaves out.
 # The libraries are RINGKV_CLIENT_CLOSURE (cmake/link_rules.cmake): ringkv_client and what it
 # links, so the package carries exactly what a client program needs.
 include(GNUInstallDirs)

@@ -14,6 +14,9 @@ packages=(
   # promtool, which checks the /metrics exposition (tests/clients/http_test.py); headless
   # Chromium for the dashboard test (tests/clients/dashboard_test.py)
   prometheus chromium
+  # the Debian package and its test (cmake/deb.cmake, tests/install/deb_package_test.sh):
+  # dpkg-shlibdeps and file for cpack's dependency list, systemd-analyze to verify the unit
+  dpkg-dev file systemd
 )
 for group in "$@"; do
   case "$group" in
