@@ -15,10 +15,19 @@ NODE_STOP_SECONDS_MAX = 20
 LOG_TAIL_BYTES = 3000
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port bound and released; never the same one twice in this process (the kernel may hand
+    a released port out again, and two nodes given one port fail in confusing ways)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_for_port(port, seconds=NODE_START_SECONDS_MAX):

@@ -205,7 +205,10 @@ TEST(FullDisk, OneFullReplicaOfThreeDoesNotStopQuorumWrites) {
   }
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(wait_for_port(resp_ports[i], std::chrono::seconds(20))) << nodes[i]->log();
+    ASSERT_TRUE(wait_for_port(ports[i], std::chrono::seconds(20))) << nodes[i]->log();
   }
+  // Each port is answered by the node it was given to (a node that failed to listen exits).
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(nodes[i]->running()) << nodes[i]->log();
 
   // Write through n1 until n3 has failed writes for a while; every write must succeed.
   int written = 0;
