@@ -142,5 +142,7 @@ printf 'GET\n/buckets/b/keys?keys=stream&max_results=2\n\n\xff\x05k1k2\x05k3k4\x
 printf 'POST\n/buckets/b/datatypes/h\ncontent-type: application/json\n\n{"update":{"f":"v"},"increment":{"n":2}}' |
   seed http_api_fuzz datatype_update
 printf 'DELETE\n/buckets/b/keys/k\n\n' | seed http_api_fuzz delete
+printf 'PUT\n/buckets/b/props\ncontent-type: application/json\n\n{"props":{"n":5,"w":"all","conflict":"lww"}}' |
+  seed http_api_fuzz bucket_props
 
 find corpus -type f | sort

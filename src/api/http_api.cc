@@ -566,6 +566,67 @@ HttpStep datatype_post(const HttpRequest& request, const Target& target, std::st
   return run_ops(std::move(bucket), std::move(key), std::move(ops).value(), 0, params);
 }
 
+// --- Bucket properties -------------------------------------------------------------------------
+
+HttpStep method_not_allowed(std::string_view allowed);
+
+HttpStep no_content() {
+  HttpResponse response;
+  response.status = 204;
+  return answer(std::move(response));
+}
+
+// PUT /buckets/B/props: {"props": {"n": 5, "r": "quorum", ...}} (Riak's form) or the inner object.
+HttpStep bucket_props(const HttpRequest& request, const std::string& bucket, const HttpHost& host) {
+  const std::string& method = request.method;
+  if (!host.bucket_props || !host.set_bucket_props || !host.reset_bucket_props) {
+    return error_step(404, "not served by this node");
+  }
+  if (method == "GET" || method == "HEAD") {
+    auto document = host.bucket_props(bucket);
+    if (!document.is_ok()) return answer(failure(document.status()));
+    HttpResponse response;
+    response.headers.emplace_back("Content-Type", std::string(kJson));
+    response.body = std::move(document).value();
+    return answer(std::move(response));
+  }
+  if (method == "DELETE") {
+    if (Status status = host.reset_bucket_props(bucket); !status.is_ok()) {
+      return answer(failure(status));
+    }
+    return no_content();
+  }
+  if (method != "PUT") return method_not_allowed("GET, HEAD, PUT, DELETE");
+  const auto type = request.header("content-type");
+  if (!type || type->find("application/json") == std::string_view::npos) {
+    return error_step(415, "bucket properties need Content-Type: application/json");
+  }
+  const Json body = Json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return error_step(400, "the body must be a JSON object: {\"props\": {\"n\": 5, ...}}");
+  }
+  const Json& props = body.contains("props") ? body["props"] : body;
+  if (!props.is_object() || props.empty()) {
+    return error_step(400, "props must be a JSON object naming at least one property");
+  }
+  if (props.size() > 16) return error_step(400, "at most 16 properties per request");
+  std::vector<std::pair<std::string, std::string>> changes;
+  for (const auto& [name, value] : props.items()) {
+    if (value.is_number_unsigned()) {
+      changes.emplace_back(name, std::to_string(value.get<std::uint64_t>()));
+    } else if (value.is_string()) {
+      changes.emplace_back(name, value.get<std::string>());
+    } else {
+      return error_step(400,
+                        "bucket property " + name + " must be a non-negative integer or a string");
+    }
+  }
+  if (Status status = host.set_bucket_props(bucket, changes); !status.is_ok()) {
+    return answer(failure(status));
+  }
+  return no_content();
+}
+
 // --- Routing -----------------------------------------------------------------------------------
 
 HttpStep method_not_allowed(std::string_view allowed) {
@@ -659,6 +720,7 @@ HttpStep plan_http(HttpRequest request, const HttpHost& host) {
       return answer(failure(status));
     }
     const std::string& kind = segments[2];
+    if (segments.size() == 3 && kind == "props") return bucket_props(request, bucket, host);
     if (segments.size() == 3 && kind == "keys") {
       if (!get) return method_not_allowed("GET, HEAD");
       return list_keys(target, bucket, host);
@@ -691,6 +753,10 @@ HttpStep plan_http(HttpRequest request, const HttpHost& host) {
       response.headers.emplace_back("Content-Type", std::string(kTextPlain));
       response.body = "OK\n";
       return answer(std::move(response));
+    }
+    if (name == "buckets") {
+      if (!get) return method_not_allowed("GET, HEAD");
+      return host_document(host.buckets_json, kJson);
     }
     if (name == "stats" || name == "cluster" || name == "metrics") {
       if (!get) return method_not_allowed("GET, HEAD");

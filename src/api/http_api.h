@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
 #include "core/requests.h"
 
 namespace ringkv::api {
@@ -61,6 +62,14 @@ struct HttpHost {
   std::function<std::string()> stats_json;
   std::function<std::string()> cluster_json;
   std::function<std::string()> metrics_text;
+  // Bucket properties (docs/HTTP.md, "Bucket properties"): a bucket's JSON document; set and
+  // reset run on the node (errors name the property); the list of buckets with their own.
+  std::function<Result<std::string>(const std::string& bucket)> bucket_props;
+  std::function<Status(const std::string& bucket,
+                       const std::vector<std::pair<std::string, std::string>>& changes)>
+      set_bucket_props;
+  std::function<Status(const std::string& bucket)> reset_bucket_props;
+  std::function<std::string()> buckets_json;
   // The dashboard's files by path ("/", "/app.js"): content type and body; nullopt: not found.
   std::function<std::optional<std::pair<std::string, std::string>>(std::string_view path)> asset;
 };

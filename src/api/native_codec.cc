@@ -2,6 +2,8 @@
 // a peer message.
 #include "api/native_codec.h"
 
+#include "common/limits.h"
+
 namespace ringkv::api {
 
 Result<Incoming> parse_incoming(std::string_view payload, std::uint64_t* request_id) {
@@ -40,6 +42,46 @@ Result<Incoming> parse_incoming(std::string_view payload, std::uint64_t* request
         break;
       case wire::MembershipRequest::ACTION_NOT_SET:
         return Status::invalid_argument("membership request without an action");
+    }
+    return Incoming(std::move(command));
+  }
+  if (message.has_bucket()) {
+    const auto& bucket = message.bucket();
+    BucketCommand command;
+    command.request_id = message.request_id();
+    switch (bucket.action_case()) {
+      case wire::BucketRequest::kSet:
+        command.action = BucketCommand::Action::kSet;
+        command.bucket = bucket.set().bucket();
+        if (bucket.set().properties_size() == 0 || bucket.set().properties_size() > 16) {
+          return Status::invalid_argument("bucket set needs 1 to 16 properties");
+        }
+        for (const auto& property : bucket.set().properties()) {
+          if (property.name().size() > 64 || property.value().size() > 64) {
+            return Status::invalid_argument(
+                "bucket property names and values are at most 64 "
+                "bytes");
+          }
+          command.properties.emplace_back(property.name(), property.value());
+        }
+        break;
+      case wire::BucketRequest::kGet:
+        command.action = BucketCommand::Action::kGet;
+        command.bucket = bucket.get().bucket();
+        break;
+      case wire::BucketRequest::kReset:
+        command.action = BucketCommand::Action::kReset;
+        command.bucket = bucket.reset().bucket();
+        break;
+      case wire::BucketRequest::kList:
+        command.action = BucketCommand::Action::kList;
+        return Incoming(std::move(command));
+      case wire::BucketRequest::ACTION_NOT_SET:
+        return Status::invalid_argument("bucket request without an action");
+    }
+    if (command.bucket.empty() || command.bucket.size() > limits::kBucketMaxBytes) {
+      return Status::invalid_argument("bucket names are 1 to " +
+                                      std::to_string(limits::kBucketMaxBytes) + " bytes");
     }
     return Incoming(std::move(command));
   }

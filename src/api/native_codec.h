@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "api/client_codec.h"
 #include "api/peer_codec.h"
@@ -32,9 +34,15 @@ struct MembershipCommand {
   std::uint32_t weight = 0;  // Join: 0 means the configured weight.
   std::string node;          // Remove: the member to remove.
 };
-using Incoming =
-    std::variant<core::ClientRequest, ClusterInfoQuery, NodeStatusQuery, PeerDelivery,
-                 MembershipCommand>;
+// An operator's bucket properties command (BucketRequest), run by the receiving node.
+struct BucketCommand {
+  std::uint64_t request_id = 0;
+  enum class Action { kSet, kGet, kList, kReset } action = Action::kGet;
+  std::string bucket;  // All but list: 1 to limits::kBucketMaxBytes bytes.
+  std::vector<std::pair<std::string, std::string>> properties;  // Set: (name, value), 1 to 16.
+};
+using Incoming = std::variant<core::ClientRequest, ClusterInfoQuery, NodeStatusQuery, PeerDelivery,
+                              MembershipCommand, BucketCommand>;
 
 // Parses one frame payload. Errors: Corruption (not a Request message or a malformed peer
 // message), Unsupported (protocol version or message type unknown). The request id is kept even

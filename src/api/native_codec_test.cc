@@ -87,20 +87,34 @@ TEST(NativeCodec, CarriesErrorsToTheClient) {
 TEST(PeerCodec, RoundTripsEveryMessageType) {
   const std::vector<core::PeerMessage> messages = {
       core::Ping{1, 2},
-      core::Pong{3, 4, 0xabcdef, 7},
+      core::Pong{3, 4, 0xabcdef, 7, 2, 0x1234567890},
+      core::BucketTable{{core::BucketEntry{"b", core::BucketProperties{.n = 5, .w = 4},
+                                           1'700'000'000'000, "n2", false},
+                         core::BucketEntry{"old", core::BucketProperties{}, 3, "n1", true}}},
       core::Gossip{core::GossipDigest{{{"n2", core::DigestEntry{1, 2, 3, 0}}}}},
-      core::AntiEntropy{.kind = core::AntiEntropy::Kind::kEntries, .exchange_id = 9,
-                        .partition = 3, .level = 2, .indices = {1, 2}, .hashes = {7, 8},
-                        .keys = {"k1"}, .key_hashes = {5}, .objects = {"o1"}, .wanted = {"k2"},
+      core::AntiEntropy{.kind = core::AntiEntropy::Kind::kEntries,
+                        .exchange_id = 9,
+                        .partition = 3,
+                        .level = 2,
+                        .indices = {1, 2},
+                        .hashes = {7, 8},
+                        .keys = {"k1"},
+                        .key_hashes = {5},
+                        .objects = {"o1"},
+                        .wanted = {"k2"},
                         .final = true},
       core::ReplicaWrite{5, "b", "k", "object"},
       core::ReplicaWriteAck{6, Status::io_error("disk")},
       core::ReplicaWriteAck{7, Status::ok()},
       core::ReplicaRead{8, "b", "k"},
       core::ReplicaReadReply{9, Status::ok(), "obj"},
-      core::ForwardRequest{10, core::ClientRequest{.op = core::ClientOp::kPut, .bucket = "b",
-                                                   .key = "k", .context = "c", .value = "v",
-                                                   .supersede_known = true, .w = 3}},
+      core::ForwardRequest{10, core::ClientRequest{.op = core::ClientOp::kPut,
+                                                   .bucket = "b",
+                                                   .key = "k",
+                                                   .context = "c",
+                                                   .value = "v",
+                                                   .supersede_known = true,
+                                                   .w = 3}},
       core::ForwardReply{11, core::ClientReply{.values = {"a", "b"}, .context = "ctx"}},
   };
   for (const auto& message : messages) {
@@ -116,6 +130,11 @@ TEST(PeerCodec, RoundTripsEveryMessageType) {
       const auto& back = std::get<core::Pong>(delivery->message);
       EXPECT_EQ(back.ring_version, pong->ring_version);
       EXPECT_EQ(back.transfers_pending, pong->transfers_pending);
+      EXPECT_EQ(back.hints_held, pong->hints_held);
+      EXPECT_EQ(back.buckets_digest, pong->buckets_digest);
+    }
+    if (const auto* table = std::get_if<core::BucketTable>(&message)) {
+      EXPECT_EQ(std::get<core::BucketTable>(delivery->message).entries, table->entries);
     }
     if (const auto* sent = std::get_if<core::AntiEntropy>(&message)) {
       const auto& back = std::get<core::AntiEntropy>(delivery->message);
@@ -156,6 +175,42 @@ TEST(NativeCodec, ParsesMembershipCommands) {
   request.mutable_membership()->Clear();
   EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(NativeCodec, ParsesBucketCommandsAndRefusesBadOnes) {
+  wire::Request request;
+  request.set_protocol_version(kProtocolVersion);
+  request.set_request_id(5);
+  auto* set = request.mutable_bucket()->mutable_set();
+  set->set_bucket("b");
+  auto* property = set->add_properties();
+  property->set_name("n");
+  property->set_value("5");
+  std::uint64_t id = 0;
+  auto parsed = parse_incoming(serialize(request), &id);
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+  const auto& command = std::get<BucketCommand>(*parsed);
+  EXPECT_EQ(command.action, BucketCommand::Action::kSet);
+  EXPECT_EQ(command.bucket, "b");
+  ASSERT_EQ(command.properties.size(), 1u);
+  EXPECT_EQ(command.properties[0], (std::pair<std::string, std::string>{"n", "5"}));
+  set->set_bucket(std::string(256, 'b'));  // Too long a name.
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(), StatusCode::kInvalidArgument);
+  set->set_bucket("b");
+  set->clear_properties();  // Nothing to set.
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(), StatusCode::kInvalidArgument);
+  request.mutable_bucket()->mutable_list();
+  parsed = parse_incoming(serialize(request), &id);
+  ASSERT_TRUE(parsed.is_ok());
+  EXPECT_EQ(std::get<BucketCommand>(*parsed).action, BucketCommand::Action::kList);
+  request.mutable_bucket()->Clear();
+  EXPECT_EQ(parse_incoming(serialize(request), &id).status().code(), StatusCode::kInvalidArgument);
+  // A peer's malformed bucket table is refused, not half-taken.
+  wire::Request peer;
+  peer.set_protocol_version(kProtocolVersion);
+  peer.mutable_peer()->set_from("n2");
+  peer.mutable_peer()->set_bucket_table("\x01garbage");
+  EXPECT_EQ(parse_incoming(serialize(peer), &id).status().code(), StatusCode::kCorruption);
 }
 
 TEST(PeerCodec, RejectsAnEnvelopeWithoutSenderOrBody) {

@@ -26,6 +26,7 @@ struct ToWire {
     envelope.mutable_pong()->set_ring_version(m.ring_version);
     envelope.mutable_pong()->set_transfers_pending(m.transfers_pending);
     envelope.mutable_pong()->set_hints_held(m.hints_held);
+    envelope.mutable_pong()->set_buckets_digest(m.buckets_digest);
   }
   void operator()(const core::Gossip& m) const { envelope.set_gossip(core::encode_gossip(m.message)); }
   void operator()(const core::AntiEntropy& m) const {
@@ -101,6 +102,11 @@ struct ToWire {
     out->set_count(m.page.count);
     out->set_done(m.page.done);
     out->set_last_key(m.page.last_key);
+  }
+  void operator()(const core::BucketTable& m) const {
+    std::string bytes;
+    core::encode_bucket_entries(bytes, m.entries);
+    envelope.set_bucket_table(std::move(bytes));
   }
 };
 
@@ -190,9 +196,9 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
       break;
     case wire::PeerEnvelope::kPong:
       delivery.message =
-          core::Pong{envelope.pong().sequence(), envelope.pong().echoed_sent_at_ms(),
+          core::Pong{envelope.pong().sequence(),     envelope.pong().echoed_sent_at_ms(),
                      envelope.pong().ring_version(), envelope.pong().transfers_pending(),
-                     envelope.pong().hints_held()};
+                     envelope.pong().hints_held(),   envelope.pong().buckets_digest()};
       break;
     case wire::PeerEnvelope::kAntiEntropy: {
       const auto& m = envelope.anti_entropy();
@@ -263,6 +269,15 @@ Result<PeerDelivery> peer_from_wire(const wire::PeerEnvelope& envelope) {
       auto reply = scan_reply_from_wire(envelope.scan_reply());
       if (!reply.is_ok()) return reply.status();
       delivery.message = std::move(reply).value();
+      break;
+    }
+    case wire::PeerEnvelope::kBucketTable: {
+      std::string_view in = envelope.bucket_table();
+      core::BucketTable table;
+      if (!core::decode_bucket_entries(in, table.entries) || !in.empty()) {
+        return Status::corruption("malformed bucket table from " + delivery.from);
+      }
+      delivery.message = std::move(table);
       break;
     }
     case wire::PeerEnvelope::BODY_NOT_SET:

@@ -381,6 +381,75 @@ void add_client_flags(CLI::App& command, ClientFlags& flags, bool with_context) 
   command.add_option("KEY", flags.key, "Key")->required();
 }
 
+struct BucketFlags {
+  std::string server = "127.0.0.1:7001";
+  std::string bucket;
+  std::vector<std::string> properties;  // set: NAME=VALUE
+  bool json = false;
+};
+
+void print_bucket(const ringkv::client::BucketInfo& info, const std::string& label) {
+  std::string line = label;
+  for (const auto& [name, value] : info.properties) line += " " + name + "=" + value;
+  if (info.own) {
+    line += " (version " + std::to_string(info.version) + ", set through " + info.set_by + ")";
+  } else if (!label.empty() && label != "defaults") {
+    line += " (no properties of its own: the defaults)";
+  }
+  std::printf("%s\n", line.c_str());
+}
+
+// bucket set|get|list|reset: sent to one node (set and reset reach the others by gossip).
+int run_bucket(const BucketFlags& flags, ringkv::client::BucketAction action) {
+  std::vector<std::pair<std::string, std::string>> properties;
+  for (const std::string& property : flags.properties) {
+    const auto equals = property.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      std::cerr << "error: '" << property << "' is not NAME=VALUE (e.g. n=5, conflict=lww)\n";
+      return 2;
+    }
+    properties.emplace_back(property.substr(0, equals), property.substr(equals + 1));
+  }
+  auto listing = ringkv::client::bucket_command(flags.server, action, flags.bucket, properties);
+  if (!listing.is_ok()) {
+    std::cerr << "error: " << listing.status().to_string() << "\n";
+    return 1;
+  }
+  if (flags.json) {
+    auto to_json = [](const ringkv::client::BucketInfo& info) {
+      nlohmann::json props = nlohmann::json::object();
+      for (const auto& [name, value] : info.properties) props[name] = value;
+      nlohmann::json out{{"props", props}, {"own", info.own}};
+      if (!info.name.empty()) out["name"] = info.name;
+      if (info.own) {
+        out["version"] = info.version;
+        out["set_by"] = info.set_by;
+      }
+      return out;
+    };
+    nlohmann::json out;
+    out["buckets"] = nlohmann::json::array();
+    for (const auto& info : listing->buckets) out["buckets"].push_back(to_json(info));
+    out["defaults"] = to_json(listing->defaults);
+    out["config_ignored"] = listing->config_ignored;
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return 0;
+  }
+  if (action == ringkv::client::BucketAction::kList) {
+    print_bucket(listing->defaults, "defaults");
+    for (const auto& info : listing->buckets) print_bucket(info, info.name);
+  } else {
+    for (const auto& info : listing->buckets) print_bucket(info, info.name);
+  }
+  for (const auto& name : listing->config_ignored) {
+    std::printf(
+        "note: the config file of %s sets bucket %s differently; the cluster's "
+        "properties apply\n",
+        flags.server.c_str(), name.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -471,6 +540,27 @@ int main(int argc, char** argv) {
     add_setting(*command, "wait_s", flags->wait_s, "Longest wait")->capture_default_str();
   }
 
+  BucketFlags bucket_flags;
+  CLI::App* bucket = app.add_subcommand(
+      "bucket", "Bucket properties, cluster-wide: set, get, list, reset (docs/OPERATIONS.md)");
+  bucket->require_subcommand(1);
+  bucket->fallthrough();  // --server and --json after the subcommand too.
+  add_setting(*bucket, "server", bucket_flags.server, "Any node, HOST:PORT")->capture_default_str();
+  bucket->add_flag("--json", bucket_flags.json, "Print JSON");
+  CLI::App* bucket_set = bucket->add_subcommand(
+      "set",
+      "Set properties: n, r, w, pr, pw (integers; r, w, pr, pw also one|quorum|all), "
+      "conflict (siblings|lww), value_max_bytes, siblings_max (0: the default)");
+  bucket_set->add_option("NAME", bucket_flags.bucket, "Bucket")->required();
+  bucket_set->add_option("PROPERTY", bucket_flags.properties, "NAME=VALUE, one or more")
+      ->required();
+  CLI::App* bucket_get = bucket->add_subcommand("get", "Show a bucket's properties");
+  bucket_get->add_option("NAME", bucket_flags.bucket, "Bucket")->required();
+  CLI::App* bucket_list = bucket->add_subcommand(
+      "list", "Show the defaults and every bucket with properties of its own");
+  CLI::App* bucket_reset = bucket->add_subcommand("reset", "Make a bucket use the defaults again");
+  bucket_reset->add_option("NAME", bucket_flags.bucket, "Bucket")->required();
+
   SimFlags sim_flags;
   CLI::App* sim = app.add_subcommand(
       "sim", "Deterministic simulation: soak many seeds, or replay one seed (--seed N --trace)");
@@ -517,6 +607,12 @@ int main(int argc, char** argv) {
   if (leave->parsed()) return run_membership(leave_flags, ringkv::client::MembershipAction::kLeave);
   if (remove->parsed()) {
     return run_membership(remove_flags, ringkv::client::MembershipAction::kRemove);
+  }
+  if (bucket_set->parsed()) return run_bucket(bucket_flags, ringkv::client::BucketAction::kSet);
+  if (bucket_get->parsed()) return run_bucket(bucket_flags, ringkv::client::BucketAction::kGet);
+  if (bucket_list->parsed()) return run_bucket(bucket_flags, ringkv::client::BucketAction::kList);
+  if (bucket_reset->parsed()) {
+    return run_bucket(bucket_flags, ringkv::client::BucketAction::kReset);
   }
   if (bench->parsed()) return ringkv::bench::run_bench(bench_options);
   return 2;

@@ -281,6 +281,68 @@ Result<std::string> membership_command(const std::string& address, MembershipAct
   return response->membership().state();
 }
 
+namespace {
+
+BucketInfo bucket_from_wire(const wire::BucketInfo& info) {
+  BucketInfo out;
+  out.name = info.name();
+  for (const auto& property : info.properties()) {
+    out.properties.emplace_back(property.name(), property.value());
+  }
+  out.own = info.own();
+  out.version = info.version();
+  out.set_by = info.set_by();
+  return out;
+}
+
+}  // namespace
+
+Result<BucketListing> bucket_command(
+    const std::string& address, BucketAction action, const std::string& bucket,
+    const std::vector<std::pair<std::string, std::string>>& properties, ClientOptions options) {
+  Connection connection(limits::frame_max_bytes(options.value_max_bytes), options.request_timeout);
+  RINGKV_RETURN_IF_ERROR(connection.open(address, options.connect_timeout));
+  wire::Request request;
+  request.set_protocol_version(api::kProtocolVersion);
+  auto* command = request.mutable_bucket();
+  switch (action) {
+    case BucketAction::kSet: {
+      auto* set = command->mutable_set();
+      set->set_bucket(bucket);
+      for (const auto& [name, value] : properties) {
+        auto* property = set->add_properties();
+        property->set_name(name);
+        property->set_value(value);
+      }
+      break;
+    }
+    case BucketAction::kGet:
+      command->mutable_get()->set_bucket(bucket);
+      break;
+    case BucketAction::kList:
+      command->mutable_list();
+      break;
+    case BucketAction::kReset:
+      command->mutable_reset()->set_bucket(bucket);
+      break;
+  }
+  auto response = connection.call(request);
+  if (!response.is_ok()) return response.status();
+  if (response->has_error()) return api::status_from_wire(response->error());
+  if (!response->has_bucket()) {
+    return Status::corruption(address + " answered without a bucket result");
+  }
+  BucketListing listing;
+  for (const auto& info : response->bucket().buckets()) {
+    listing.buckets.push_back(bucket_from_wire(info));
+  }
+  listing.defaults = bucket_from_wire(response->bucket().defaults());
+  for (const auto& name : response->bucket().config_ignored()) {
+    listing.config_ignored.push_back(name);
+  }
+  return listing;
+}
+
 Result<std::unique_ptr<Client>> Client::connect(const std::string& address,
                                                 ClientOptions options) {
   auto impl = std::make_unique<Impl>(options);

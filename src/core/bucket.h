@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -25,11 +27,30 @@ struct BucketProperties {
   std::uint32_t n = 3;  // Replicas per key.
   std::uint32_t r = 2;  // Replies a get waits for.
   std::uint32_t w = 2;  // Durable acknowledgements a put waits for (the coordinator's included).
+  std::uint32_t pr = 0;  // Of the r replies, how many must come from home replicas.
+  std::uint32_t pw = 0;  // Of the w acknowledgements, how many must come from home replicas.
   ConflictPolicy conflict = ConflictPolicy::kSiblings;
+  // 0: the node's value_max_bytes. Otherwise at most that (frames are sized by the node's).
+  std::uint64_t value_max_bytes = 0;
+  // Siblings a write may leave (1 to limits::kSiblingsMax; 0: that limit).
+  std::uint32_t siblings_max = 0;
 
-  // 1 <= r, w <= n <= kReplicasMax; the message names the bucket and the setting.
+  // 1 <= r, w <= n <= kReplicasMax, pr <= r, pw <= w, siblings_max <= limits::kSiblingsMax;
+  // the message names the bucket and the property.
   Status validate(const std::string& bucket) const;
+
+  friend bool operator==(const BucketProperties&, const BucketProperties&) = default;
 };
+
+// The properties by name, in the order they are shown ("n", "r", ..., "siblings_max").
+const std::vector<std::string_view>& bucket_property_names();
+// Sets one property from its text form: integers, "one" / "quorum" / "all" for r, w, pr and pw
+// (resolved against the n already set, so set n first), "siblings" / "lww" for conflict.
+// Errors name the property and what it accepts. validate() checks the combination afterwards.
+Status set_bucket_property(BucketProperties& properties, std::string_view name,
+                           std::string_view value);
+// The text form of one property, as set_bucket_property reads it back.
+std::string bucket_property_value(const BucketProperties& properties, std::string_view name);
 
 // The quorum one request runs with: the bucket's settings, the request's overrides, and the
 // cluster size (a cluster of two nodes cannot keep three replicas).

@@ -69,6 +69,8 @@ Status Node::start(std::uint64_t now_ms) {
   RINGKV_RETURN_IF_ERROR(detector_config.validate());
   detector_.emplace(detector_config);
   now_ms_ = now_ms;
+  // Before the ring is adopted: which partitions are home depends on every bucket's n.
+  RINGKV_RETURN_IF_ERROR(start_buckets());
   if (ring_) {
     for (const auto& [id, weight] : ring_->weights()) {
       (void)weight;
@@ -89,11 +91,6 @@ bool Node::believes_alive(const NodeId& node) const {
   return detector_->is_available(node, now_ms_);
 }
 
-const BucketProperties& Node::bucket_properties(const std::string& bucket) const {
-  auto it = config_.buckets.find(bucket);
-  return it == config_.buckets.end() ? config_.default_bucket : it->second;
-}
-
 Status Node::validate_request(const ClientRequest& request) const {
   if (request.bucket.empty()) return Status::invalid_argument("bucket must not be empty");
   if (request.bucket.size() > limits::kBucketMaxBytes) {
@@ -105,22 +102,26 @@ Status Node::validate_request(const ClientRequest& request) const {
     return Status::too_large("key is " + std::to_string(request.key.size()) + " bytes, limit is " +
                              std::to_string(limits::kKeyMaxBytes) + " (64 KiB)");
   }
+  // The bucket's own limit when it has one, else the node's.
+  const std::uint64_t bucket_max = bucket_properties(request.bucket).value_max_bytes;
+  const std::uint64_t limit = bucket_max != 0
+                                  ? std::min<std::uint64_t>(bucket_max, config_.value_max_bytes)
+                                  : config_.value_max_bytes;
+  auto too_large = [&](std::size_t size) {
+    return Status::too_large("value is " + std::to_string(size) + " bytes, limit value_max_bytes" +
+                             (bucket_max != 0 ? " of bucket " + request.bucket : "") + " is " +
+                             std::to_string(limit));
+  };
   if (request.op == ClientOp::kUpdate) {
     Result<DataOp> op = decode_data_op(request.value);
     if (!op.is_ok()) return op.status();
     // Each value (a string, a field's value, a member) is bounded like a put's value.
     for (const std::string& arg : op->args) {
-      if (arg.size() > config_.value_max_bytes) {
-        return Status::too_large("value is " + std::to_string(arg.size()) +
-                                 " bytes, limit value_max_bytes is " +
-                                 std::to_string(config_.value_max_bytes));
-      }
+      if (arg.size() > limit) return too_large(arg.size());
     }
   }
-  if (request.op == ClientOp::kPut && request.value.size() > config_.value_max_bytes) {
-    return Status::too_large("value is " + std::to_string(request.value.size()) +
-                             " bytes, limit value_max_bytes is " +
-                             std::to_string(config_.value_max_bytes));
+  if (request.op == ClientOp::kPut && request.value.size() > limit) {
+    return too_large(request.value.size());
   }
   return Status::ok();
 }
@@ -344,8 +345,9 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
   std::visit(
       Overloaded{
           [&](const Ping& ping) {
-            effects_.push_back(SendEffect{from, Pong{ping.sequence, ping.sent_at_ms, ring_version_,
-                                                     transfer_.pending(), hints_.held()}});
+            effects_.push_back(
+                SendEffect{from, Pong{ping.sequence, ping.sent_at_ms, ring_version_,
+                                      transfer_.pending(), hints_.held(), buckets_.digest()}});
           },
           [&](const Pong& pong) {
             ++stats_.pongs_received;
@@ -353,6 +355,7 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
               peer_reports_[from] =
                   PeerReport{pong.ring_version, pong.transfers_pending, pong.hints_held};
             }
+            on_pong_buckets_digest(from, pong.buckets_digest);
           },
           [&](const Gossip& gossip) { on_gossip(from, gossip, now_ms); },
           [&](const AntiEntropy& exchange) {
@@ -366,6 +369,7 @@ void Node::on_peer_message(const NodeId& from, const PeerMessage& message, std::
           [&](const ForwardReply& reply) { on_forward_reply(from, reply); },
           [&](const ScanRequest& request) { on_scan_request(from, request); },
           [&](const ScanReply& reply) { on_scan_reply(from, reply); },
+          [&](const BucketTable& table) { on_bucket_table(from, table); },
       },
       message);
 }

@@ -34,6 +34,7 @@
 #include "core/antientropy/anti_entropy_manager.h"
 #include "core/antientropy/hash_tree.h"
 #include "core/bucket.h"
+#include "core/bucket_registry.h"
 #include "core/coordination/get_quorum.h"
 #include "core/coordination/put_quorum.h"
 #include "core/datatypes/data_op.h"
@@ -112,6 +113,18 @@ class Node {
   std::string member_state() const;
   // A bucket's properties (its own, else the default bucket's).
   const BucketProperties& bucket_properties(const std::string& bucket) const;
+  // Bucket properties as cluster metadata (core/bucket_registry.h, node_buckets.cc). set applies
+  // `changes` (name, value: set_bucket_property) over the bucket's current properties; reset
+  // makes the bucket use the defaults again. Either gossips the new entry to every peer at once,
+  // persists it and applies it here (a change of n moves data as a ring change does). Errors
+  // name the property.
+  Result<BucketEntry> set_bucket_properties(
+      const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& changes);
+  Result<BucketEntry> reset_bucket_properties(const std::string& bucket);
+  const BucketRegistry& bucket_registry() const { return buckets_; }
+  // Buckets of NodeConfig::buckets (the config file) whose properties differ from the cluster's,
+  // which apply: the config file only seeds a bucket the cluster does not know.
+  const std::vector<std::string>& buckets_config_ignored() const { return buckets_ignored_; }
   // Set once this node finished leaving or was removed: the host should stop it.
   bool departed() const { return gossiper_ && gossiper_->self_removed(); }
   std::vector<MemberView> members() const;
@@ -294,6 +307,14 @@ class Node {
   std::vector<NodeId> peers() const;  // Whom to ping: every other member not removed.
   bool is_known_peer(const NodeId& node) const;
   std::uint32_t smallest_n() const;
+  std::uint32_t largest_n() const;  // Of every bucket: how far a partition's replicas reach.
+  // node_buckets.cc.
+  Status start_buckets();
+  // Merges `entry`; when it is taken, persists it and applies a change of n.
+  bool take_bucket_entry(const BucketEntry& entry);
+  void on_bucket_table(const NodeId& from, const BucketTable& table);
+  void on_pong_buckets_digest(const NodeId& from, std::uint64_t digest);
+  void push_bucket_table(const NodeId& to);
   bool is_home_partition(std::uint32_t partition) const;  // Home for every bucket's keys.
   bool handoff_settled() const;
   // Alive and, as its last pong said, running the same ring as this node.
@@ -372,6 +393,9 @@ class Node {
   std::uint64_t ring_version_ = 0;
   std::vector<Ring> previous_rings_;  // Oldest first; dropped once the handoff settled.
   std::map<NodeId, PeerReport> peer_reports_;
+  BucketRegistry buckets_;
+  std::vector<std::string> buckets_ignored_;
+  std::map<NodeId, std::uint64_t> buckets_pushed_ms_;  // When each peer was last sent our table.
   HintStore hints_;
   OwnershipTransfer transfer_;
   AntiEntropyManager anti_entropy_;
@@ -396,6 +420,7 @@ class Node {
       return node_.home_replicas(bucket, key, n);
     }
     std::uint32_t smallest_n() const override { return node_.smallest_n(); }
+    std::uint32_t largest_n() const override { return node_.largest_n(); }
     bool is_home_partition(std::uint32_t partition) const override {
       return node_.is_home_partition(partition);
     }

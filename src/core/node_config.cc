@@ -116,7 +116,13 @@ Status NodeConfig::validate() const {
   if (node_id.empty()) return Status::invalid_argument("node_id must not be empty");
   RINGKV_RETURN_IF_ERROR(validate_limits_and_timers(*this));
   RINGKV_RETURN_IF_ERROR(default_bucket.validate(std::string(kDefaultBucketName)));
-  for (const auto& [name, properties] : buckets) RINGKV_RETURN_IF_ERROR(properties.validate(name));
+  for (const auto& [name, properties] : buckets) {
+    RINGKV_RETURN_IF_ERROR(properties.validate(name));
+    if (properties.value_max_bytes > value_max_bytes) {
+      return Status::invalid_argument("bucket " + name + ": value_max_bytes exceeds the node's (" +
+                                      std::to_string(value_max_bytes) + ")");
+    }
+  }
   if (!seeds.empty()) RINGKV_RETURN_IF_ERROR(validate_gossip_settings(*this));
   RINGKV_RETURN_IF_ERROR(validate_anti_entropy(*this));
   RINGKV_RETURN_IF_ERROR(validate_transfer(*this));

@@ -24,7 +24,9 @@ struct NodeConfig {
   std::vector<MembershipEvent> members;
   std::uint32_t partition_count = 256;  // Q: a power of two, fixed at cluster creation.
   BucketProperties default_bucket;
-  std::map<std::string, BucketProperties> buckets;  // Overrides per bucket name.
+  // Buckets of the config file: they seed the cluster's bucket table (Node::set_bucket_properties)
+  // for each bucket it does not know yet.
+  std::map<std::string, BucketProperties> buckets;
   std::size_t value_max_bytes = limits::kValueMaxBytesDefault;
   std::size_t clock_entries_max = limits::kClockEntriesMaxDefault;
   std::uint64_t tick_interval_ms = 100;
@@ -131,6 +133,7 @@ struct NodeStats {
   std::uint64_t tombstones_reaped = 0;
   std::uint64_t actors_retired = 0;  // Partition actors retired by erases (core/actor_epochs.h).
   std::uint64_t scans = 0;  // Scan calls coordinated (each returns one page of keys or a count).
+  std::uint64_t bucket_changes = 0;  // Bucket table entries taken (set here or by gossip).
 };
 
 }  // namespace ringkv::core

@@ -62,6 +62,8 @@ class NodeContext {
                                             std::uint32_t n) const = 0;
   // The smallest n of any bucket: the replicas every key of a partition has.
   virtual std::uint32_t smallest_n() const = 0;
+  // The largest n of any bucket: the replicas some key of a partition has.
+  virtual std::uint32_t largest_n() const = 0;
   // This node is a home replica of the partition for every bucket's keys.
   virtual bool is_home_partition(std::uint32_t partition) const = 0;
   virtual std::vector<NodeId> peers() const = 0;  // Every other member not removed.

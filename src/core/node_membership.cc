@@ -280,12 +280,6 @@ Status Node::remove(const NodeId& member) {
   return Status::ok();
 }
 
-std::uint32_t Node::smallest_n() const {
-  std::uint32_t n = config_.default_bucket.n;
-  for (const auto& [name, properties] : config_.buckets) n = std::min(n, properties.n);
-  return std::max<std::uint32_t>(n, 1);
-}
-
 bool Node::is_home_partition(std::uint32_t partition) const {
   return contains(ring_->preference_list(partition, smallest_n()), config_.node_id);
 }

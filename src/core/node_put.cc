@@ -171,11 +171,16 @@ void Node::coordinate_put(const ClientRequest& request, Origin origin, const Quo
   // Redis-style overwrite: supersede every version this coordinator knows.
   if (request.supersede_known && request.context.empty()) read_clock = object->context();
   const bool is_update = request.op == ClientOp::kUpdate;
-  if (!is_update && object->siblings_after_update(read_clock) > limits::kSiblingsMax) {
+  const std::uint32_t bucket_siblings_max = bucket_properties(request.bucket).siblings_max;
+  const std::size_t siblings_max =
+      bucket_siblings_max != 0 ? bucket_siblings_max : limits::kSiblingsMax;
+  if (!is_update && object->siblings_after_update(read_clock) > siblings_max) {
     fail(origin,
-         Status::invalid_argument("key has " + std::to_string(object->siblings().size()) +
-                                  " siblings (limit " + std::to_string(limits::kSiblingsMax) +
-                                  "); read it and write with its context to reconcile"));
+         Status::invalid_argument(
+             "key has " + std::to_string(object->siblings().size()) + " siblings (limit " +
+             std::to_string(siblings_max) +
+             (bucket_siblings_max != 0 ? ", siblings_max of bucket " + request.bucket : "") +
+             "); read it and write with its context to reconcile"));
     return;
   }
   const bool is_delete = request.op == ClientOp::kDelete;

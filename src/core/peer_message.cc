@@ -47,6 +47,9 @@ struct Describe {
            " keys=" + std::to_string(m.page.keys.size()) + " count=" +
            std::to_string(m.page.count) + (m.page.done ? " done" : "");
   }
+  std::string operator()(const BucketTable& m) const {
+    return "bucket-table entries=" + std::to_string(m.entries.size());
+  }
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "core/bucket_registry.h"
 #include "core/membership/gossip_messages.h"
 #include "core/node_id.h"
 #include "core/requests.h"
@@ -30,6 +31,9 @@ struct Pong {
   std::uint64_t ring_version = 0;       // Digest of the sender's ring history (0: unknown).
   std::uint64_t transfers_pending = 0;  // Partitions the sender must still hand off.
   std::uint64_t hints_held = 0;         // Hints the sender holds (tombstones wait for zero).
+  // BucketRegistry::digest of the sender's bucket table: a receiver whose own differs sends its
+  // table (BucketTable), so tables converge in a round of pings both ways.
+  std::uint64_t buckets_digest = 0;
 };
 
 // Coordinator -> replica: merge `object` (an encoded VersionedObject) into your copy, persist it
@@ -132,9 +136,14 @@ struct ScanReply {
   ScanPage page;  // When status is ok.
 };
 
+// Bucket properties (core/bucket_registry.h): the sender's whole table, merged entry by entry.
+struct BucketTable {
+  std::vector<BucketEntry> entries;
+};
+
 using PeerMessage = std::variant<Ping, Pong, ReplicaWrite, ReplicaWriteAck, ReplicaRead,
                                  ReplicaReadReply, ForwardRequest, ForwardReply, Gossip,
-                                 AntiEntropy, ScanRequest, ScanReply>;
+                                 AntiEntropy, ScanRequest, ScanReply, BucketTable>;
 
 // A short, stable description for traces and logs ("replica-write op=3 b/k").
 std::string describe(const PeerMessage& message);

@@ -132,9 +132,12 @@ core::NodeConfig node_config_from(const ServerConfig& config) {
   node_config.value_max_bytes = config.value_max_bytes;
   node_config.tick_interval_ms = config.tick_interval_ms;
   node_config.request_timeout_ms = config.request_timeout_ms;
-  node_config.default_bucket = core::BucketProperties{
-      config.n, config.r, config.w,
-      config.conflict == "lww" ? core::ConflictPolicy::kLww : core::ConflictPolicy::kSiblings};
+  node_config.default_bucket.n = config.n;
+  node_config.default_bucket.r = config.r;
+  node_config.default_bucket.w = config.w;
+  node_config.default_bucket.conflict =
+      config.conflict == "lww" ? core::ConflictPolicy::kLww : core::ConflictPolicy::kSiblings;
+  node_config.buckets = config.buckets;
   node_config.hinted_handoff = config.hinted_handoff;
   node_config.hint_bytes_max = config.hint_bytes_max;
   node_config.transfer_bytes_per_s = config.transfer_bytes_per_s;
@@ -234,6 +237,62 @@ Status read_setting(const Setting& setting, const toml::node& node, ServerConfig
       setting.field);
 }
 
+// [buckets.NAME] tables of properties (core::set_bucket_property: n first, then the rest).
+Status read_buckets(const std::string& path, const toml::node& node, ServerConfig& config) {
+  const toml::table* buckets = node.as_table();
+  if (buckets == nullptr) {
+    return Status::invalid_argument("config file " + path +
+                                    ": buckets must be a table of [buckets.NAME] tables");
+  }
+  for (const auto& [bucket_key, bucket_node] : *buckets) {
+    const std::string bucket(bucket_key.str());
+    const std::string where = "config file " + path + ": [buckets." + bucket + "]";
+    const toml::table* properties = bucket_node.as_table();
+    if (properties == nullptr) {
+      return Status::invalid_argument(where + " must be a table (n = 5, conflict = \"lww\", ...)");
+    }
+    if (bucket.empty() || bucket.size() > limits::kBucketMaxBytes) {
+      return Status::invalid_argument(where + ": bucket names are 1 to " +
+                                      std::to_string(limits::kBucketMaxBytes) + " bytes");
+    }
+    core::BucketProperties out;
+    out.n = config.n;
+    out.r = config.r;
+    out.w = config.w;
+    out.conflict =
+        config.conflict == "lww" ? core::ConflictPolicy::kLww : core::ConflictPolicy::kSiblings;
+    std::vector<std::pair<std::string, std::string>> changes;
+    for (const auto& [property_key, value] : *properties) {
+      std::string text;
+      if (const auto* integer = value.as_integer()) {
+        if (integer->get() < 0) {
+          return Status::invalid_argument(where + ": " + std::string(property_key.str()) +
+                                          " must not be negative");
+        }
+        text = std::to_string(integer->get());
+      } else if (const auto* string = value.as_string()) {
+        text = string->get();
+      } else {
+        return Status::invalid_argument(where + ": " + std::string(property_key.str()) +
+                                        " must be an integer or a string, not " +
+                                        toml_type_name(value));
+      }
+      changes.emplace_back(std::string(property_key.str()), std::move(text));
+    }
+    std::stable_partition(changes.begin(), changes.end(),
+                          [](const auto& change) { return change.first == "n"; });
+    for (const auto& [name, text] : changes) {
+      Status status = core::set_bucket_property(out, name, text);
+      if (!status.is_ok()) return Status::invalid_argument(where + ": " + status.message());
+    }
+    if (Status status = out.validate(bucket); !status.is_ok()) {
+      return Status::invalid_argument("config file " + path + ": " + status.message());
+    }
+    config.buckets[bucket] = out;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status load_config_file(const std::string& path, ServerConfig& config) {
@@ -246,6 +305,7 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
   }
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
+    if (name == "buckets") continue;  // After the rest: its tables start from n, r, w, conflict.
     const Setting* setting = find_setting(name);
     if (setting == nullptr) {
       return Status::invalid_argument("config file " + path + ": unknown setting '" + name + "'");
@@ -255,6 +315,9 @@ Status load_config_file(const std::string& path, ServerConfig& config) {
     if (!status.is_ok()) {
       return Status::invalid_argument("config file " + path + ": " + status.message());
     }
+  }
+  if (const toml::node* buckets = table.get("buckets"); buckets != nullptr) {
+    RINGKV_RETURN_IF_ERROR(read_buckets(path, *buckets, config));
   }
   return Status::ok();
 }

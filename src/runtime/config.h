@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,9 @@ struct ServerConfig {
   std::string conflict = "siblings";  // siblings | lww (the default bucket's conflict policy)
   bool hinted_handoff = true;  // Sloppy quorum: fallbacks keep hints for down replicas.
   std::uint64_t hint_bytes_max = 256ull * 1024 * 1024;  // Hint storage bound per node.
+  // The config file's [buckets.NAME] tables: they seed the cluster's bucket table for buckets it
+  // does not know yet (core::Node::buckets_config_ignored lists the others).
+  std::map<std::string, core::BucketProperties> buckets;
 
   // Rejects bad settings: each against its entry in the settings table (bounds, choices,
   // format), then the rules across settings (peers or seeds, r and w up to n, ...). The message

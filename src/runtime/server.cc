@@ -40,6 +40,28 @@ std::uint64_t seed_from_os() {
   return (std::uint64_t{device()} << 32) ^ device();
 }
 
+// A bucket's document: {"name", "own", "version", "set_by", "props": {"n": 3, ...}}, integers
+// as numbers.
+nlohmann::json bucket_json(const wire::BucketInfo& info) {
+  nlohmann::json props = nlohmann::json::object();
+  for (const auto& property : info.properties()) {
+    if (property.name() == "conflict") {
+      props[property.name()] = property.value();
+    } else {
+      props[property.name()] = std::stoull(property.value());
+    }
+  }
+  nlohmann::json out;
+  if (!info.name().empty()) out["name"] = info.name();
+  out["own"] = info.own();
+  if (info.version() != 0) {
+    out["version"] = info.version();
+    out["set_by"] = info.set_by();
+  }
+  out["props"] = std::move(props);
+  return out;
+}
+
 }  // namespace
 
 class Session;
@@ -66,6 +88,10 @@ class Server::Impl : public RequestSink {
   wire::Response cluster_info(std::uint64_t request_id) const;
   wire::Response node_status(std::uint64_t request_id) const;
   wire::Response membership_command(const api::MembershipCommand& command);
+  // Bucket properties (core/bucket_registry.h): ringkv bucket ..., and the HTTP API's props.
+  wire::Response bucket_command(const api::BucketCommand& command);
+  Result<wire::BucketResponse> run_bucket_command(const api::BucketCommand& command);
+  wire::BucketInfo bucket_info(const std::string& name) const;
   std::size_t frame_max_bytes() const { return limits::frame_max_bytes(config_.value_max_bytes); }
   // The sink native sessions submit through (measured as api="native").
   RequestSink& native_sink() { return native_sink_; }
@@ -193,6 +219,8 @@ class Session : public std::enable_shared_from_this<Session> {
         respond(server_.node_status(status->request_id));
       } else if (auto* command = std::get_if<api::MembershipCommand>(&*incoming)) {
         respond(server_.membership_command(*command));
+      } else if (auto* bucket = std::get_if<api::BucketCommand>(&*incoming)) {
+        respond(server_.bucket_command(*bucket));
       } else {
         server_.deliver_peer_message(std::get<api::PeerDelivery>(std::move(*incoming)));
       }
@@ -306,6 +334,12 @@ Status Server::Impl::open() {
   node_ = std::make_unique<core::Node>(node_config, *engine_, random_);
   RINGKV_RETURN_IF_ERROR(node_->start(now_ms()));
   drain();
+  for (const std::string& bucket : node_->buckets_config_ignored()) {
+    spdlog::warn(
+        "bucket {}: the config file's properties differ from the cluster's, which apply "
+        "(change them with `ringkv bucket set {} ...`)",
+        bucket, bucket);
+  }
 
   if (!config_.resp_listen.empty()) {
     RespServerOptions resp_options;
@@ -322,6 +356,40 @@ Status Server::Impl::open() {
     host.value_max_bytes = config_.value_max_bytes;
     host.bucket_n = [this](std::string_view bucket) {
       return node_->bucket_properties(std::string(bucket)).n;
+    };
+    host.bucket_props = [this](const std::string& bucket) -> Result<std::string> {
+      return bucket_json(bucket_info(bucket))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+    };
+    host.set_bucket_props =
+        [this](const std::string& bucket,
+               const std::vector<std::pair<std::string, std::string>>& changes) -> Status {
+      api::BucketCommand command;
+      command.action = api::BucketCommand::Action::kSet;
+      command.bucket = bucket;
+      command.properties = changes;
+      return run_bucket_command(command).status();
+    };
+    host.reset_bucket_props = [this](const std::string& bucket) -> Status {
+      api::BucketCommand command;
+      command.action = api::BucketCommand::Action::kReset;
+      command.bucket = bucket;
+      return run_bucket_command(command).status();
+    };
+    host.buckets_json = [this] {
+      api::BucketCommand command;
+      command.action = api::BucketCommand::Action::kList;
+      auto list = run_bucket_command(command);
+      nlohmann::json out;
+      out["buckets"] = nlohmann::json::array();
+      out["props"] = nlohmann::json::object();
+      for (const auto& info : list->buckets()) {
+        out["buckets"].push_back(info.name());
+        out["props"][info.name()] = bucket_json(info);
+      }
+      out["defaults"] = bucket_json(list->defaults());
+      return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     };
     host.stats_json = [this] { return stats_json(); };
     host.cluster_json = [this] { return cluster_json(); };
@@ -388,6 +456,68 @@ void Server::Impl::after_event() {
   departure_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) shutdown("left the cluster");
   });
+}
+
+wire::BucketInfo Server::Impl::bucket_info(const std::string& name) const {
+  wire::BucketInfo info;
+  info.set_name(name);
+  const core::BucketProperties& properties = node_->bucket_properties(name);
+  for (std::string_view property : core::bucket_property_names()) {
+    auto* out = info.add_properties();
+    out->set_name(std::string(property));
+    out->set_value(core::bucket_property_value(properties, property));
+  }
+  if (const core::BucketEntry* entry = node_->bucket_registry().entry(name); entry != nullptr) {
+    info.set_own(!entry->reset);
+    info.set_version(entry->version);
+    info.set_set_by(entry->set_by);
+  }
+  return info;
+}
+
+Result<wire::BucketResponse> Server::Impl::run_bucket_command(const api::BucketCommand& command) {
+  wire::BucketResponse response;
+  using Action = api::BucketCommand::Action;
+  if (command.action == Action::kSet || command.action == Action::kReset) {
+    auto entry = command.action == Action::kSet
+                     ? node_->set_bucket_properties(command.bucket, command.properties)
+                     : node_->reset_bucket_properties(command.bucket);
+    drain();
+    if (!entry.is_ok()) return entry.status();
+    std::string shown;
+    for (std::string_view property : core::bucket_property_names()) {
+      shown +=
+          fmt::format(" {}={}", property, core::bucket_property_value(entry->properties, property));
+    }
+    spdlog::info("bucket {} {} (version {}):{}", command.bucket,
+                 entry->reset ? "reset to the defaults" : "set", entry->version,
+                 entry->reset ? "" : shown);
+  }
+  if (command.action == Action::kList) {
+    for (const core::BucketEntry& entry : node_->bucket_registry().entries()) {
+      if (!entry.reset) *response.add_buckets() = bucket_info(entry.name);
+    }
+  } else {
+    *response.add_buckets() = bucket_info(command.bucket);
+  }
+  wire::BucketInfo* defaults = response.mutable_defaults();
+  for (std::string_view property : core::bucket_property_names()) {
+    auto* out = defaults->add_properties();
+    out->set_name(std::string(property));
+    out->set_value(core::bucket_property_value(node_->config().default_bucket, property));
+  }
+  for (const std::string& name : node_->buckets_config_ignored()) response.add_config_ignored(name);
+  return response;
+}
+
+wire::Response Server::Impl::bucket_command(const api::BucketCommand& command) {
+  auto result = run_bucket_command(command);
+  if (!result.is_ok()) return api::error_response(command.request_id, result.status());
+  wire::Response response;
+  response.set_protocol_version(api::kProtocolVersion);
+  response.set_request_id(command.request_id);
+  *response.mutable_bucket() = std::move(result).value();
+  return response;
 }
 
 wire::Response Server::Impl::membership_command(const api::MembershipCommand& command) {

@@ -345,3 +345,42 @@ TEST(Settings, MarkdownHasOneRowOfFiveCellsPerSetting) {
 
 }  // namespace
 }  // namespace ringkv::runtime
+
+namespace ringkv::runtime {
+namespace {
+
+TEST(ConfigFile, BucketTablesSeedTheirPropertiesOverTheDefaultBucketsSettings) {
+  const Loaded loaded = load_toml(
+      "n = 4\n"
+      "[buckets.sessions]\nconflict = \"lww\"\nw = \"one\"\n"
+      "[buckets.strict]\nw = \"all\"\nn = 5\nvalue_max_bytes = 1024\n");
+  ASSERT_TRUE(loaded.status.is_ok()) << loaded.status.to_string();
+  ASSERT_EQ(loaded.config.buckets.size(), 2u);
+  const core::BucketProperties& sessions = loaded.config.buckets.at("sessions");
+  EXPECT_EQ(sessions.n, 4u);  // From the file's default n.
+  EXPECT_EQ(sessions.w, 1u);
+  EXPECT_EQ(sessions.conflict, core::ConflictPolicy::kLww);
+  const core::BucketProperties& strict = loaded.config.buckets.at("strict");
+  EXPECT_EQ(strict.n, 5u);
+  EXPECT_EQ(strict.w, 5u);  // n first, whatever the order in the file.
+  EXPECT_EQ(strict.value_max_bytes, 1024u);
+  EXPECT_EQ(node_config_from(loaded.config).buckets.size(), 2u);
+}
+
+TEST(ConfigFile, BadBucketTablesNameTheBucketAndTheProperty) {
+  auto error_of = [](const std::string& text) { return load_toml(text).status.message(); };
+  EXPECT_NE(error_of("buckets = 3\n").find("buckets must be a table"), std::string::npos);
+  EXPECT_NE(error_of("[buckets]\nb = 3\n").find("[buckets.b] must be a table"), std::string::npos);
+  EXPECT_NE(error_of("[buckets.b]\ncolour = \"red\"\n")
+                .find("[buckets.b]: unknown bucket "
+                      "property 'colour'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[buckets.b]\nr = 5\n").find("bucket b: r must be in [1, n=3], got 5"),
+            std::string::npos);
+  EXPECT_NE(error_of("[buckets.b]\nn = -2\n").find("n must not be negative"), std::string::npos);
+  EXPECT_NE(error_of("[buckets.b]\nn = 2.5\n").find("n must be an integer or a string"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ringkv::runtime

@@ -181,6 +181,77 @@ class HttpApiTest(unittest.TestCase):
         self.assertEqual(status, 400)
         self.assertIn(b"WRONGTYPE", body)
 
+    def test_bucket_properties_set_over_http_and_the_cli_reach_every_node(self):
+        # Never set: the defaults, not its own.
+        status, _, body = request(self.http[0], "GET", "/buckets/props1/props")
+        self.assertEqual(status, 200)
+        doc = json.loads(body)
+        self.assertEqual((doc["own"], doc["props"]["n"], doc["props"]["w"]), (False, 3, 2))
+        status, _, body = request(self.http[0], "PUT", "/buckets/props1/props",
+                                  json.dumps({"props": {"w": "all", "conflict": "lww"}}),
+                                  {"Content-Type": "application/json"})
+        self.assertEqual(status, 204, body)
+        # Gossip brings it to the other nodes within a few pings.
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            doc = json.loads(request(self.http[2], "GET", "/buckets/props1/props")[2])
+            if doc["own"]:
+                break
+            time.sleep(0.1)
+        self.assertEqual((doc["own"], doc["props"]["w"], doc["props"]["conflict"]),
+                         (True, 3, "lww"), doc)
+        self.assertEqual(doc["set_by"], "n1")
+        # The bucket now runs with w=3: a write with every node up succeeds.
+        self.assertEqual(request(self.http[1], "PUT", "/buckets/props1/keys/k", b"v")[0], 204)
+        # Bad properties: 400 naming the property; the table is unchanged.
+        for body, fragment in ((json.dumps({"props": {"r": 9}}), b"r must be in [1, n=3]"),
+                               (json.dumps({"props": {"colour": "red"}}),
+                                b"unknown bucket property 'colour'"),
+                               (json.dumps({"props": {"n": -1}}), b"non-negative integer"),
+                               ("[1]", b"JSON object"), ("{}", b"at least one property")):
+            status, _, answer = request(self.http[0], "PUT", "/buckets/props1/props", body,
+                                        {"Content-Type": "application/json"})
+            self.assertEqual(status, 400, answer)
+            self.assertIn(fragment, answer)
+        self.assertEqual(request(self.http[0], "PUT", "/buckets/props1/props", "{}")[0], 415)
+        # The CLI sees the same table through any node, and sets through it too.
+        result = subprocess.run([RINGKV, "bucket", "get", "props1", "--server",
+                                 f"127.0.0.1:{self.cluster.native[1]}"],
+                                capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("w=3", result.stdout)
+        self.assertIn("conflict=lww", result.stdout)
+        self.assertIn("set through n1", result.stdout)
+        result = subprocess.run([RINGKV, "bucket", "set", "props2", "n=2", "r=1", "--server",
+                                 f"127.0.0.1:{self.cluster.native[2]}"],
+                                capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        result = subprocess.run([RINGKV, "bucket", "set", "props2", "w=7", "--server",
+                                 f"127.0.0.1:{self.cluster.native[2]}"],
+                                capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("w must be in [1, n=2], got 7", result.stderr)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            listing = json.loads(request(self.http[0], "GET", "/buckets")[2])
+            if "props2" in listing["buckets"]:
+                break
+            time.sleep(0.1)
+        self.assertIn("props1", listing["buckets"])
+        self.assertIn("props2", listing["buckets"])
+        self.assertEqual(listing["props"]["props2"]["props"]["n"], 2)
+        self.assertEqual(listing["defaults"]["props"]["n"], 3)
+        # A reset makes the bucket use the defaults again, everywhere.
+        self.assertEqual(request(self.http[0], "DELETE", "/buckets/props1/props")[0], 204)
+        self.assertEqual(request(self.http[0], "DELETE", "/buckets/props1/props")[0], 404)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            doc = json.loads(request(self.http[1], "GET", "/buckets/props1/props")[2])
+            if not doc["own"]:
+                break
+            time.sleep(0.1)
+        self.assertEqual((doc["own"], doc["props"]["w"]), (False, 2))
+
     def test_metrics_pass_promtool_and_count_requests(self):
         for _ in range(5):
             request(self.http[0], "GET", "/buckets/b/keys/metric-probe")

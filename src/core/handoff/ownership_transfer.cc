@@ -219,8 +219,7 @@ void OwnershipTransfer::plan_rebuilds(NodeContext& node, const Ring& old_ring,
                                       const Ring& new_ring, const std::vector<NodeId>& removed) {
   if (removed.empty()) return;
   const NodeConfig& config = node.config();
-  std::uint32_t n = config.default_bucket.n;
-  for (const auto& [name, properties] : config.buckets) n = std::max(n, properties.n);
+  const std::uint32_t n = node.largest_n();
   for (std::uint32_t p = 0; p < config.partition_count; ++p) {
     const auto old_home = old_ring.preference_list(p, n);
     if (std::none_of(removed.begin(), removed.end(),
@@ -237,13 +236,31 @@ void OwnershipTransfer::plan_rebuilds(NodeContext& node, const Ring& old_ring,
     }
     if (source != config.node_id) continue;
     for (const NodeId& target : new_home) {
-      if (contains(old_home, target)) continue;
-      const RebuildKey key{p, target};
-      if (rebuilds_.contains(key)) continue;
-      rebuilds_.emplace(key, RebuildTask{});
-      persist_rebuild(node, key, &rebuilds_.at(key));
+      if (!contains(old_home, target)) add_rebuild(node, p, target);
     }
   }
+}
+
+void OwnershipTransfer::plan_widening(NodeContext& node, const Ring& ring, std::uint32_t old_n,
+                                      std::uint32_t new_n) {
+  if (new_n <= old_n) return;
+  const NodeConfig& config = node.config();
+  for (std::uint32_t p = 0; p < config.partition_count; ++p) {
+    const auto old_home = ring.preference_list(p, old_n);
+    // The first of the old replicas sends (every node computes the same one).
+    if (old_home.empty() || old_home.front() != config.node_id) continue;
+    for (const NodeId& target : ring.preference_list(p, new_n)) {
+      if (!contains(old_home, target)) add_rebuild(node, p, target);
+    }
+  }
+}
+
+void OwnershipTransfer::add_rebuild(NodeContext& node, std::uint32_t partition,
+                                    const NodeId& target) {
+  const RebuildKey key{partition, target};
+  if (rebuilds_.contains(key)) return;
+  rebuilds_.emplace(key, RebuildTask{});
+  persist_rebuild(node, key, &rebuilds_.at(key));
 }
 
 Status OwnershipTransfer::load_rebuilds(const NodeConfig& config, storage::Engine& storage) {

@@ -40,6 +40,10 @@ class OwnershipTransfer {
   // Plans rebuilds for the members of `removed` (ids in the old ring, now removed for good).
   void plan_rebuilds(NodeContext& node, const Ring& old_ring, const Ring& new_ring,
                      const std::vector<NodeId>& removed);
+  // Plans rebuilds for the replicas a bucket's n rising from old_n to new_n adds: the first of
+  // each partition's old_n replicas copies the keys to the new ones (a ring change's handoff
+  // moves data in the other direction, when n falls).
+  void plan_widening(NodeContext& node, const Ring& ring, std::uint32_t old_n, std::uint32_t new_n);
   // Recounts the partitions holding keys to hand off (after a ring change or at start).
   void count_pending(NodeContext& node);
   // Runs a round when one is due.
@@ -101,6 +105,7 @@ class OwnershipTransfer {
   enum class RebuildStep : std::uint8_t { kSent, kFinished, kScanFailed };
   RebuildStep send_rebuild_batch(NodeContext& node, const RebuildKey& key, RebuildTask& task);
   void persist_rebuild(NodeContext& node, const RebuildKey& key, const RebuildTask* task);
+  void add_rebuild(NodeContext& node, std::uint32_t partition, const NodeId& target);
 
   std::map<std::uint64_t, TransferSend> transfers_;  // By operation id.
   // Deletes of handed-off keys waiting to be durable, by persist token: (storage key, object).

@@ -109,6 +109,27 @@ Result<std::string> membership_command(const std::string& address, MembershipAct
                                        std::uint32_t weight = 0, const std::string& node = {},
                                        ClientOptions options = {});
 
+// Bucket properties as cluster metadata (docs/OPERATIONS.md, "Bucket properties"), through the
+// node at `address`: set (properties as name=value pairs: n, r, w, pr, pw, conflict,
+// value_max_bytes, siblings_max) and reset change the cluster's table; get and list read it.
+struct BucketInfo {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> properties;  // Every property, in order.
+  bool own = false;  // Its own properties; false: the node defaults apply.
+  std::uint64_t version = 0;
+  std::string set_by;
+};
+struct BucketListing {
+  std::vector<BucketInfo> buckets;  // get, set, reset: the one bucket; list: every own bucket.
+  BucketInfo defaults;              // The node's defaults.
+  std::vector<std::string> config_ignored;  // Config-file buckets the cluster's entries override.
+};
+enum class BucketAction { kSet, kGet, kList, kReset };
+Result<BucketListing> bucket_command(
+    const std::string& address, BucketAction action, const std::string& bucket = {},
+    const std::vector<std::pair<std::string, std::string>>& properties = {},
+    ClientOptions options = {});
+
 class Client {
  public:
   // `address` is HOST:PORT of any node.
