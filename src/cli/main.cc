@@ -1,17 +1,19 @@
 // ringkv: the command-line entry point. `ringkv serve` runs a node; `get`, `put` and `del` talk to
 // one through the client library. Every setting of `serve` can come from the TOML file given with
 // --config and from a flag of the same name (flags win); flags accept '_' or '-' between words.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "api/base64.h"
 #include "cli/bench/bench_command.h"
@@ -180,21 +182,42 @@ int run_scan(const ScanFlags& flags) {
   return 0;
 }
 
-// Prints each member's share of the ring and, with --partitions, every partition's owner.
+// Prints each member's share of the ring and zone, the zone spread of the default n's home
+// replicas and, with --partitions, every partition's owner.
 int run_ring(const ClientFlags& flags, bool list_partitions) {
   auto client = connect_or_exit(flags);
   const auto& members = client->members();
   std::uint32_t total_weight = 0;
   for (const auto& member : members) total_weight += member.weight;
   std::printf("%u partitions, %zu nodes\n", client->partition_count(), members.size());
-  std::printf("%-12s %-22s %6s %10s %8s %8s\n", "node", "address", "weight", "partitions",
-              "share", "target");
+  std::printf("%-12s %-22s %-12s %6s %10s %8s %8s\n", "node", "address", "zone", "weight",
+              "partitions", "share", "target");
+  std::map<std::string, std::string> zone_of;
   for (const auto& member : members) {
     const double share = 100.0 * member.partitions / client->partition_count();
     const double target = 100.0 * member.weight / total_weight;
-    std::printf("%-12s %-22s %6u %10u %7.2f%% %7.2f%%\n", member.id.c_str(),
-                member.address.c_str(), member.weight, member.partitions, share, target);
+    std::printf("%-12s %-22s %-12s %6u %10u %7.2f%% %7.2f%%\n", member.id.c_str(),
+                member.address.c_str(), member.zone.empty() ? "-" : member.zone.c_str(),
+                member.weight, member.partitions, share, target);
+    zone_of[member.id] = member.zone.empty() ? "\x01" + member.id : member.zone;
   }
+  // Zone spread: how many partitions have their n home replicas in k distinct zones (a node
+  // without a zone counts as a zone of its own).
+  const std::uint32_t n = client->default_n();
+  std::map<std::size_t, std::uint32_t> spread;
+  for (std::uint32_t p = 0; p < client->partition_count(); ++p) {
+    std::set<std::string> zones;
+    for (const auto& id : client->preference_list(p, n)) zones.insert(zone_of[id]);
+    ++spread[zones.size()];
+  }
+  std::printf("zone spread (n=%u): ", n);
+  bool first = true;
+  for (const auto& [zones, partitions] : spread) {
+    std::printf("%s%u partitions in %zu zone%s", first ? "" : ", ", partitions, zones,
+                zones == 1 ? "" : "s");
+    first = false;
+  }
+  std::printf("\n");
   if (list_partitions) {
     const auto owners = client->partition_owners();
     for (std::size_t p = 0; p < owners.size(); ++p) std::printf("%zu %s\n", p, owners[p].c_str());
@@ -299,6 +322,7 @@ int run_status(const ClientFlags& flags, bool json, bool anti_entropy) {
                          {"state", member_state(s)},
                          {"reachable", s.reachable},
                          {"weight", s.member.weight},
+                         {"zone", s.member.zone},
                          {"partitions", s.member.partitions},
                          {"ownership", static_cast<double>(s.member.partitions) / partitions},
                          {"hints_held", s.hints_held},
@@ -316,13 +340,14 @@ int run_status(const ClientFlags& flags, bool json, bool anti_entropy) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-10s %-22s %-8s %6s %10s %8s %10s %10s  %s\n", "node", "address", "state",
-              "weight", "partitions", "share", "hints", "transfers", "sees down");
+  std::printf("%-10s %-22s %-8s %-10s %6s %10s %8s %10s %10s  %s\n", "node", "address", "state",
+              "zone", "weight", "partitions", "share", "hints", "transfers", "sees down");
   for (const auto& s : statuses) {
     std::string down;
     for (const auto& peer : s.peers_believed_down) down += (down.empty() ? "" : ",") + peer;
-    std::printf("%-10s %-22s %-8s %6u %10u %7.2f%% %10s %10s  %s\n", s.member.id.c_str(),
-                s.member.address.c_str(), member_state(s).c_str(), s.member.weight,
+    std::printf("%-10s %-22s %-8s %-10s %6u %10u %7.2f%% %10s %10s  %s\n", s.member.id.c_str(),
+                s.member.address.c_str(), member_state(s).c_str(),
+                s.member.zone.empty() ? "-" : s.member.zone.c_str(), s.member.weight,
                 s.member.partitions, 100.0 * s.member.partitions / partitions,
                 s.reachable ? std::to_string(s.hints_held).c_str() : "-",
                 s.reachable ? std::to_string(s.transfers_pending).c_str() : "-",

@@ -8,6 +8,7 @@
 #include "common/limits.h"
 #include "connection.h"
 #include "core/key_position.h"
+#include "core/ring/preference_walk.h"
 #include "core/version/context.h"
 
 namespace ringkv::client {
@@ -156,6 +157,8 @@ class Client::Impl {
   std::vector<Member> members_;
   std::uint32_t partition_count_ = 0;
   std::vector<std::uint32_t> owners_;  // Member index per partition.
+  core::PreferenceWalk walk_;          // The same walk the nodes use.
+  std::uint32_t default_n_ = 3;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -169,13 +172,16 @@ class Client::Impl {
     members_.clear();
     for (const auto& member : info.members()) {
       members_.push_back(Member{member.id(), member.address(), member.weight(), 0,
-                                member.state().empty() ? "up" : member.state()});
+                                member.state().empty() ? "up" : member.state(), member.zone()});
     }
     owners_.assign(info.partition_owners().begin(), info.partition_owners().end());
     for (std::uint32_t owner : owners_) {
       if (owner >= members_.size()) return Status::corruption("cluster info names no such member");
       ++members_[owner].partitions;
     }
+    std::vector<std::string> zones;
+    for (const Member& member : members_) zones.push_back(member.zone);
+    walk_ = core::PreferenceWalk(owners_, core::zone_keys(zones));
     partition_count_ = info.partition_count();
     default_n_ = std::max<std::uint32_t>(1, info.default_n());
     return Status::ok();
@@ -185,15 +191,10 @@ class Client::Impl {
   std::vector<std::string> home_replicas(const core::ClientRequest& request) const {
     const std::uint32_t first =
         core::partition_of(core::key_position(request.bucket, request.key), partition_count_);
+    std::vector<std::uint32_t> indices;
+    walk_.walk(first, default_n_, indices);
     std::vector<std::string> result;
-    std::vector<bool> taken(members_.size(), false);
-    for (std::uint32_t i = 0; i < partition_count_ && result.size() < default_n_; ++i) {
-      const std::uint32_t owner = owners_[(first + i) % partition_count_];
-      if (!taken[owner]) {
-        taken[owner] = true;
-        result.push_back(members_[owner].address);
-      }
-    }
+    for (const std::uint32_t index : indices) result.push_back(members_[index].address);
     return result;
   }
 
@@ -243,7 +244,6 @@ class Client::Impl {
   ClientOptions options_;
   std::string seed_address_;
   Clock::time_point next_refresh_{};
-  std::uint32_t default_n_ = 3;
   std::map<std::string, std::unique_ptr<Connection>> connections_;
   std::map<std::string, Clock::time_point> down_until_;
 };
@@ -436,6 +436,19 @@ std::vector<MemberStatus> Client::status() {
   return result;
 }
 std::uint32_t Client::partition_count() const { return impl_->partition_count_; }
+
+std::vector<std::string> Client::preference_list(std::uint32_t partition, std::size_t count) const {
+  if (impl_->owners_.empty() || partition >= impl_->owners_.size()) return {};
+  std::vector<std::uint32_t> indices;
+  impl_->walk_.walk(partition, count, indices);
+  std::vector<std::string> ids;
+  for (const std::uint32_t index : indices) ids.push_back(impl_->members_[index].id);
+  return ids;
+}
+
+std::uint32_t Client::default_n() const {
+  return impl_->default_n_;
+}
 
 std::vector<std::string> Client::partition_owners() const {
   std::vector<std::string> owners;

@@ -29,7 +29,9 @@ Status Node::start(std::uint64_t now_ms) {
   operation_ids_.reset(random_.next_u64() >> 16);
   if (config_.seeds.empty()) {
     std::vector<MembershipEvent> history = config_.members;
-    if (history.empty()) history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1});
+    if (history.empty()) {
+      history.push_back({MembershipEvent::Kind::kJoin, config_.node_id, 1, config_.zone});
+    }
     auto ring = Ring::build(config_.partition_count, history);
     if (!ring.is_ok()) return ring.status();
     ring_ = std::move(ring).value();

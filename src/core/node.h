@@ -63,6 +63,7 @@ struct MemberView {
   std::string state;    // joining | up | leaving | removed (static members: up).
   bool alive = false;   // This node's failure detector.
   std::uint32_t weight = 0;
+  std::string zone;              // Rack or data centre; empty: none.
   std::uint32_t partitions = 0;  // Partitions it owns in this node's ring.
   // Partitions it still has to hand off, as it last reported (pongs); -1: never reported.
   std::int64_t transfers_pending = -1;

@@ -126,12 +126,21 @@ Status NodeConfig::validate() const {
   if (!seeds.empty()) RINGKV_RETURN_IF_ERROR(validate_gossip_settings(*this));
   RINGKV_RETURN_IF_ERROR(validate_anti_entropy(*this));
   RINGKV_RETURN_IF_ERROR(validate_transfer(*this));
+  if (!is_valid_zone(zone)) {
+    return Status::invalid_argument("zone '" + zone + "' must be at most " +
+                                    std::to_string(kZoneBytesMax) +
+                                    " printable characters without spaces , = @ /");
+  }
   if (!members.empty()) {
-    const bool listed = std::any_of(members.begin(), members.end(), [&](const auto& event) {
+    const auto own = std::find_if(members.begin(), members.end(), [&](const auto& event) {
       return event.kind == MembershipEvent::Kind::kJoin && event.node == node_id;
     });
-    if (!listed) {
+    if (own == members.end()) {
       return Status::invalid_argument("node_id " + node_id + " is not one of the cluster members");
+    }
+    if (!zone.empty() && own->zone != zone) {
+      return Status::invalid_argument("zone '" + zone + "' differs from the zone '" + own->zone +
+                                      "' the members list gives node " + node_id);
     }
   }
   return Status::ok();

@@ -58,6 +58,11 @@ struct NodeConfig {
   std::vector<NodeId> seeds;
   std::string address;       // This node's "HOST:PORT", announced to the cluster.
   std::uint32_t weight = 1;  // Partitions claimed relative to other members; fixed at join.
+  // This node's rack or data centre (docs/OPERATIONS.md, "Zones"): preference lists take distinct
+  // zones first. Empty: none. With `members` (static), each join event names its node's zone and
+  // this must be empty or equal to the own event's; with seeds, it is gossiped in the own record
+  // (a changed zone after a restart is a newer record, and partitions move to fit it).
+  std::string zone;
   // Join by itself (once a seed answered, or, for a seed, after join_grace_ms without hearing
   // from another seed): nodes started with the same seeds form one cluster. Off: wait for join().
   bool auto_join = true;

@@ -64,6 +64,12 @@ Status Node::start_membership(std::uint64_t now_ms) {
       RINGKV_RETURN_IF_ERROR(gossiper_->set_address(config_.address));
     }
   }
+  // Before the join: the zone it announces. After: a changed zone (the node moved racks, or the
+  // operator set one) is a newer record, and the ring rebuilt from the history moves partitions.
+  const MemberRecord* own = gossiper_->membership().find(config_.node_id);
+  if (own == nullptr || (own->status != MemberStatus::kRemoved && own->zone != config_.zone)) {
+    RINGKV_RETURN_IF_ERROR(gossiper_->set_zone(config_.zone));
+  }
   membership_started_ms_ = now_ms;
   membership_changes_seen_ = gossiper_->change_count() + 1;  // Persist the new generation now.
   on_membership_changed();
@@ -192,10 +198,12 @@ std::vector<MemberView> Node::members() const {
   std::vector<MemberView> out;
   const auto partitions =
       ring_ ? ring_->partitions_per_node() : std::map<NodeId, std::uint32_t>{};
-  auto view = [&](const NodeId& id, std::string address, std::string state, std::uint32_t weight) {
+  auto view = [&](const NodeId& id, std::string address, std::string state, std::uint32_t weight,
+                  std::string zone) {
     MemberView member;
     member.id = id;
     member.address = std::move(address);
+    member.zone = std::move(zone);
     member.alive = id == config_.node_id || (state != "removed" && believes_alive(id));
     member.state = std::move(state);
     member.weight = weight;
@@ -210,10 +218,12 @@ std::vector<MemberView> Node::members() const {
   };
   if (gossiper_) {
     for (const auto& [id, record] : gossiper_->membership().members()) {
-      view(id, record.address, member_status_name(record.status), record.weight);
+      view(id, record.address, member_status_name(record.status), record.weight, record.zone);
     }
   } else {
-    for (const auto& [id, weight] : ring_->weights()) view(id, {}, "up", weight);
+    for (const auto& [id, weight] : ring_->weights()) {
+      view(id, {}, "up", weight, ring_->zones().at(id));
+    }
   }
   return out;
 }

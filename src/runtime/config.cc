@@ -10,6 +10,7 @@
 
 #include "core/node_id.h"
 #include "core/overloaded.h"
+#include "core/ring/ring.h"
 #include "runtime/settings.h"
 
 namespace ringkv::runtime {
@@ -36,11 +37,21 @@ Result<std::vector<PeerSpec>> parse_peers(const std::string& peers) {
   for (const std::string& entry : list_entries(peers)) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos || equals == 0) {
-      return Status::invalid_argument("peers entry '" + entry + "' must be ID=HOST:PORT[@WEIGHT]");
+      return Status::invalid_argument("peers entry '" + entry +
+                                      "' must be ID=HOST:PORT[@WEIGHT][/ZONE]");
     }
     PeerSpec spec;
     spec.id = entry.substr(0, equals);
     std::string address = entry.substr(equals + 1);
+    if (const auto slash = address.find('/'); slash != std::string::npos) {
+      spec.zone = address.substr(slash + 1);
+      if (spec.zone.empty() || !core::is_valid_zone(spec.zone)) {
+        return Status::invalid_argument(
+            "peers entry '" + entry + "' has an invalid zone '" + spec.zone + "' (1 to " +
+            std::to_string(core::kZoneBytesMax) + " printable characters without spaces , = @ /)");
+      }
+      address = address.substr(0, slash);
+    }
     if (const auto at = address.rfind('@'); at != std::string::npos) {
       const std::string weight = address.substr(at + 1);
       if (weight.empty() || weight.size() > 4 ||
@@ -66,9 +77,10 @@ Result<std::vector<PeerSpec>> parse_peers(const std::string& peers) {
 Result<std::vector<PeerSpec>> parse_seeds(const std::string& seeds) {
   std::vector<PeerSpec> result;
   for (const std::string& entry : list_entries(seeds)) {
-    if (entry.find('@') != std::string::npos) {
-      return Status::invalid_argument("seeds entry '" + entry +
-                                      "' must be ID=HOST:PORT or HOST:PORT (no weight)");
+    if (entry.find('@') != std::string::npos || entry.find('/') != std::string::npos) {
+      return Status::invalid_argument(
+          "seeds entry '" + entry +
+          "' must be ID=HOST:PORT or HOST:PORT (no weight or zone: each node sets its own)");
     }
     PeerSpec spec;
     if (entry.find('=') != std::string::npos) {
@@ -128,6 +140,7 @@ Status ServerConfig::validate() const {
 core::NodeConfig node_config_from(const ServerConfig& config) {
   core::NodeConfig node_config;
   node_config.node_id = config.node_id;
+  node_config.zone = config.zone;  // Static: checked against the own peers entry.
   node_config.partition_count = config.partition_count;
   node_config.value_max_bytes = config.value_max_bytes;
   node_config.tick_interval_ms = config.tick_interval_ms;

@@ -28,7 +28,7 @@ struct ServerConfig {
   std::uint32_t partition_count = 256;
   std::uint32_t tick_interval_ms = 100;
   std::string log_level = "info";  // trace | debug | info | warn | error
-  // The static cluster: "id=HOST:PORT[@WEIGHT],..." in join order, the same on every node.
+  // The static cluster: "id=HOST:PORT[@WEIGHT][/ZONE],..." in join order, the same on every node.
   // Empty: a cluster of this node alone.
   std::string peers;
   // Dynamic membership: "[id=]HOST:PORT,..." of the seed nodes (this node may be one; an entry
@@ -37,6 +37,8 @@ struct ServerConfig {
   std::string seeds;
   std::string advertise;     // HOST:PORT announced to the cluster; empty: the listen address.
   std::uint32_t weight = 1;  // Partitions claimed relative to the other members (dynamic only).
+  // This node's rack or data centre: replicas go to distinct zones first. Empty: none.
+  std::string zone;
   bool auto_join = true;     // Join through the seeds at start; false: wait for `ringkv join`.
   std::uint32_t gossip_interval_ms = 1000;
   double phi_threshold = 8.0;  // Failure detector: suspect a peer once phi reaches this.
@@ -71,6 +73,7 @@ struct PeerSpec {
   std::string id;
   std::string address;  // HOST:PORT
   std::uint32_t weight = 1;
+  std::string zone;  // Empty: none.
 };
 // Parses the `peers` setting; errors name the offending entry.
 Result<std::vector<PeerSpec>> parse_peers(const std::string& peers);

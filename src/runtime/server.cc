@@ -310,7 +310,8 @@ Status Server::Impl::open() {
   core::NodeConfig node_config = node_config_from(config_);
   peer_specs_ = parse_peers(config_.peers).value();
   for (const auto& peer : peer_specs_) {
-    node_config.members.push_back({core::MembershipEvent::Kind::kJoin, peer.id, peer.weight});
+    node_config.members.push_back(
+        {core::MembershipEvent::Kind::kJoin, peer.id, peer.weight, peer.zone});
     if (peer.id == config_.node_id) continue;
     peer_links_[peer.id] = make_link(peer.id, parse_host_port(peer.address, "peers").value());
   }
@@ -607,25 +608,26 @@ wire::Response Server::Impl::cluster_info(std::uint64_t request_id) const {
   info->set_default_n(config_.n);
   std::map<core::NodeId, std::uint32_t> index;
   auto add = [&](const core::NodeId& id, const std::string& address, std::uint32_t weight,
-                 const std::string& state) {
+                 const std::string& state, const std::string& zone) {
     index[id] = static_cast<std::uint32_t>(info->members_size());
     auto* member = info->add_members();
     member->set_id(id);
     member->set_address(address);
     member->set_weight(weight);
     member->set_state(state);
+    member->set_zone(zone);
   };
   if (node_->dynamic_membership()) {
     for (const auto& member : node_->members()) {
       if (member.state == "removed") continue;
-      add(member.id, member.id == config_.node_id && member.address.empty() ? config_.listen
-                                                                              : member.address,
-          member.weight, member.state);
+      add(member.id,
+          member.id == config_.node_id && member.address.empty() ? config_.listen : member.address,
+          member.weight, member.state, member.zone);
     }
   } else if (peer_specs_.empty()) {
-    add(config_.node_id, config_.listen, 1, "up");
+    add(config_.node_id, config_.listen, 1, "up", config_.zone);
   } else {
-    for (const auto& peer : peer_specs_) add(peer.id, peer.address, peer.weight, "up");
+    for (const auto& peer : peer_specs_) add(peer.id, peer.address, peer.weight, "up", peer.zone);
   }
   for (const auto& owner : ring.owners()) info->add_partition_owners(index.at(owner));
   return response;
@@ -953,6 +955,7 @@ std::string Server::Impl::cluster_json() const {
     entry["id"] = member.id();
     entry["address"] = member.address();
     entry["weight"] = member.weight();
+    entry["zone"] = member.zone();
     entry["state"] = member.state();
     const auto view = views.find(member.id());
     entry["alive"] =

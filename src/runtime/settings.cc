@@ -53,8 +53,8 @@ std::vector<Setting> build_table() {
       {"log_level", ChoiceSetting{&C::log_level, {"trace", "debug", "info", "warn", "error"}},
        "Lowest level logged"},
       {"peers", TextSetting{&C::peers, nullptr, true},
-       "Static cluster, the same on every node: ID=HOST:PORT[@WEIGHT],... in join order; empty: "
-       "a cluster of one"},
+       "Static cluster, the same on every node: ID=HOST:PORT[@WEIGHT][/ZONE],... in join order; "
+       "empty: a cluster of one"},
       {"seeds", TextSetting{&C::seeds, nullptr, true},
        "Gossip membership: the seed nodes [ID=]HOST:PORT,... (a node may list itself; an "
        "address-only seed must be the address it advertises); excludes peers"},
@@ -62,6 +62,9 @@ std::vector<Setting> build_table() {
        "HOST:PORT other nodes and clients use to reach this node; empty: the listen address"},
       {"weight", U32{&C::weight, 1, core::kMemberWeightMax},
        "Share of the ring relative to the other members, fixed at join (gossip membership)"},
+      {"zone", TextSetting{&C::zone, check_zone},
+       "This node's rack or data centre (up to 64 printable characters without spaces , = @ /): "
+       "replicas go to distinct zones first; empty: none"},
       {"auto_join", BoolSetting{&C::auto_join},
        "Join through the seeds at start; false: only observe until `ringkv join`"},
       {"gossip_interval_ms", U32{&C::gossip_interval_ms, 10, 60'000},
@@ -190,6 +193,13 @@ Status check_host_port(std::string_view name, const std::string& value) {
 
 Status check_optional_host_port(std::string_view name, const std::string& value) {
   return value.empty() ? Status::ok() : check_host_port(name, value);
+}
+
+Status check_zone(std::string_view name, const std::string& value) {
+  if (core::is_valid_zone(value)) return Status::ok();
+  return Status::invalid_argument(std::string(name) + " '" + value + "' must be at most " +
+                                  std::to_string(core::kZoneBytesMax) +
+                                  " printable characters without spaces , = @ /");
 }
 
 Status check_resp_databases(std::string_view, const std::string& value) {

@@ -86,6 +86,8 @@ std::string settings_markdown();
 Status check_node_id(std::string_view name, const std::string& value);
 Status check_host_port(std::string_view name, const std::string& value);
 Status check_optional_host_port(std::string_view name, const std::string& value);
+// A zone name (core::is_valid_zone); empty is "no zone".
+Status check_zone(std::string_view name, const std::string& value);
 // resp_databases: api::parse_resp_databases accepts it (its messages name the setting).
 Status check_resp_databases(std::string_view name, const std::string& value);
 

@@ -272,6 +272,47 @@ TEST(Settings, SeedsAreIdsWithAddressesOrPlainAddresses) {
       << config.validate().to_string();
 }
 
+TEST(Settings, ZoneIsCheckedAndPeersTakeAZoneSuffix) {
+  EXPECT_TRUE(load_toml("zone = \"dc1.rack-2\"\n").status.is_ok());
+  EXPECT_TRUE(load_toml("zone = \"\"\n").status.is_ok());
+  for (const char* bad : {"rack a", "a/b", "a,b"}) {
+    const Loaded loaded = load_toml(std::string("zone = \"") + bad + "\"\n");
+    EXPECT_TRUE(contains(loaded.status, std::string("zone '") + bad + "' must be at most 64"))
+        << bad << ": " << loaded.status.to_string();
+  }
+  const Loaded long_zone = load_toml("zone = \"" + std::string(65, 'z') + "\"\n");
+  EXPECT_FALSE(long_zone.status.is_ok());
+
+  auto peers = parse_peers("n1=10.0.0.1:7001/dc-a,n2=10.0.0.2:7001@2/dc-b,n3=10.0.0.3:7001@3");
+  ASSERT_TRUE(peers.is_ok()) << peers.status().to_string();
+  ASSERT_EQ(peers->size(), 3u);
+  EXPECT_EQ((*peers)[0].zone, "dc-a");
+  EXPECT_EQ((*peers)[0].weight, 1u);
+  EXPECT_EQ((*peers)[1].zone, "dc-b");
+  EXPECT_EQ((*peers)[1].weight, 2u);
+  EXPECT_EQ((*peers)[1].address, "10.0.0.2:7001");
+  EXPECT_EQ((*peers)[2].zone, "");
+  for (const char* bad : {"n1=10.0.0.1:7001/", "n1=10.0.0.1:7001/a b", "n1=10.0.0.1:7001/a/b",
+                          "n1=10.0.0.1:7001/a@2"}) {
+    auto parsed = parse_peers(bad);
+    ASSERT_FALSE(parsed.is_ok()) << bad;
+    EXPECT_TRUE(contains(parsed.status(), "invalid zone"))
+        << bad << ": " << parsed.status().to_string();
+  }
+  EXPECT_FALSE(parse_seeds("n1=10.0.0.1:7001/dc-a").is_ok());
+
+  // The zone setting of a static node must match its peers entry.
+  ServerConfig config;
+  config.engine = "memory";
+  config.peers = "n1=127.0.0.1:7001/dc-a";
+  config.zone = "dc-a";
+  EXPECT_TRUE(config.validate().is_ok()) << config.validate().to_string();
+  core::NodeConfig node = node_config_from(config);
+  node.members = {{.kind = core::MembershipEvent::Kind::kJoin, .node = "n1", .zone = "dc-b"}};
+  EXPECT_TRUE(contains(node.validate(), "zone 'dc-a' differs from the zone 'dc-b'"))
+      << node.validate().to_string();
+}
+
 TEST(Settings, EveryBoundPassesTheCoresValidationToo) {
   const auto check = [](const ServerConfig& config, const std::string& what) {
     ASSERT_TRUE(config.validate().is_ok()) << what << ": " << config.validate().to_string();

@@ -93,6 +93,7 @@ function drawMembers(cluster) {
     row.appendChild(el("td", {}, m.id + (m.id === cluster.node ? " (here)" : "")));
     row.appendChild(el("td", {}, m.address));
     row.appendChild(el("td", {}, m.state));
+    row.appendChild(el('td', {class: 'zone'}, m.zone ? m.zone : '–'));
     const health = el("td");
     health.appendChild(el("span", { class: "badge " + (m.alive ? "up" : "down") },
       m.alive ? "up" : "down"));

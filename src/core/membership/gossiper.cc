@@ -173,7 +173,7 @@ Status Gossiper::local_change(Status status) {
 }
 
 Status Gossiper::join(std::uint32_t weight) {
-  return local_change(state_.join(self_, address_, weight, generation_));
+  return local_change(state_.join(self_, address_, weight, generation_, zone_));
 }
 
 Status Gossiper::mark_up() {
@@ -199,6 +199,16 @@ Status Gossiper::set_address(std::string address) {
   }
   RINGKV_RETURN_IF_ERROR(local_change(state_.set_address(self_, address)));
   address_ = std::move(address);
+  return Status::ok();
+}
+
+Status Gossiper::set_zone(std::string zone) {
+  if (state_.find(self_) == nullptr) {
+    zone_ = std::move(zone);  // Announced at join.
+    return Status::ok();
+  }
+  RINGKV_RETURN_IF_ERROR(local_change(state_.set_zone(self_, zone)));
+  zone_ = std::move(zone);
   return Status::ok();
 }
 

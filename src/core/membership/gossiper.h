@@ -87,6 +87,9 @@ class Gossiper {
   Status leave();
   Status finish_leave();  // Handoff from this node finished: kLeaving -> kRemoved.
   Status set_address(std::string address);
+  // The own zone (rack or data centre): kept for join before it, a newer record after (a changed
+  // zone moves partitions, as the ring's claim and preference lists depend on it).
+  Status set_zone(std::string zone);
   Status remove(const NodeId& member);
 
   // Liveness as the failure detector sees it; always true for self, false for removed members.
@@ -120,6 +123,7 @@ class Gossiper {
 
   NodeId self_;
   std::string address_;
+  std::string zone_;
   std::uint64_t generation_;
   std::vector<NodeId> seeds_;  // Without self, deduplicated, sorted.
   std::size_t unidentified_seeds_ = 0;  // Stand-ins left in seeds_.

@@ -38,12 +38,14 @@ void encode_record(std::string& out, const MemberRecord& r) {
   put_bytes(out, r.id);
   put_bytes(out, r.address);
   put_varint(out, r.weight);
-  put_varint(out, static_cast<std::uint64_t>(r.status));
+  const std::uint8_t flags = r.zone.empty() ? 0 : kRecordHasZone;
+  put_varint(out, static_cast<std::uint64_t>(r.status) | flags);
   put_varint(out, r.join_order);
   put_varint(out, r.leave_order);
   put_varint(out, r.generation);
   put_varint(out, r.version);
   put_varint(out, r.heartbeat);
+  if (!r.zone.empty()) put_bytes(out, r.zone);
 }
 
 bool decode_record(std::string_view& in, MemberRecord& record) {
@@ -56,12 +58,21 @@ bool decode_record(std::string_view& in, MemberRecord& record) {
   }
   r.address.assign(address);
   if (!get_small(rest, r.weight) || !get_small(rest, status)) return false;
+  const std::uint8_t flags = status & ~kRecordStatusMask;
+  status &= kRecordStatusMask;
+  if ((flags & ~kRecordHasZone) != 0) return false;  // A flag this version does not know.
   if (status > static_cast<std::uint8_t>(MemberStatus::kRemoved)) return false;
   r.status = static_cast<MemberStatus>(status);
   if (!get_varint(rest, r.join_order) || !get_varint(rest, r.leave_order) ||
       !get_varint(rest, r.generation) || !get_varint(rest, r.version) ||
       !get_varint(rest, r.heartbeat)) {
     return false;
+  }
+  if ((flags & kRecordHasZone) != 0) {
+    std::string_view zone;
+    // The flag with an empty zone would not re-encode to itself.
+    if (!get_bytes(rest, zone) || zone.empty() || zone.size() > kZoneBytesMax) return false;
+    r.zone.assign(zone);
   }
   if (!validate_record(r).is_ok()) return false;
   record = std::move(r);

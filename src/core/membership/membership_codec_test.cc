@@ -29,6 +29,7 @@ MemberRecord wide_record(const NodeId& id) {
   r.generation = 1 + *rc::gen::arbitrary<std::uint32_t>();
   r.version = 1 + *rc::gen::inRange<std::uint64_t>(0, 1ULL << 40);
   r.heartbeat = *rc::gen::arbitrary<std::uint64_t>();
+  if (*rc::gen::inRange(0, 2) == 1) r.zone = "zone-" + std::to_string(*rc::gen::inRange(0, 100));
   return r;
 }
 
@@ -146,6 +147,77 @@ TEST(MembershipCodec, RejectsUnsortedDuplicateAndInvalidRecords) {
   put_varint(forged_count, kMembersMax + 1);
   in = forged_count;
   EXPECT_FALSE(decode_records(in, decoded));
+}
+
+// A table as a binary from before zones persisted it, byte by byte: version 1, one record
+// "n1" at "h:7001", weight 2, up, join order 3, leave order 0, generation 4, version 5,
+// heartbeat 6, no flags and no zone.
+constexpr char kTableBeforeZones[] = "\x01\x01\x02n1\x06h:7001\x02\x01\x03\x00\x04\x05\x06";
+
+TEST(MembershipCodec, DecodesATablePersistedBeforeZones) {
+  const std::string_view bytes(kTableBeforeZones, sizeof(kTableBeforeZones) - 1);
+  auto state = decode_state(bytes);
+  ASSERT_TRUE(state.is_ok()) << state.status().to_string();
+  const MemberRecord* record = state->find("n1");
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->address, "h:7001");
+  EXPECT_EQ(record->weight, 2u);
+  EXPECT_EQ(record->status, MemberStatus::kUp);
+  EXPECT_EQ(record->join_order, 3u);
+  EXPECT_EQ(record->generation, 4u);
+  EXPECT_EQ(record->version, 5u);
+  EXPECT_EQ(record->heartbeat, 6u);
+  EXPECT_EQ(record->zone, "");
+  // A record without a zone still encodes exactly as before, so the table re-encodes to itself.
+  EXPECT_EQ(encode_state(*state), bytes);
+}
+
+TEST(MembershipCodec, ZoneTravelsBehindAFlagBit) {
+  MembershipState state;
+  ASSERT_TRUE(state.join("n1", "h:7001", 1, 1, "rack-a").is_ok());
+  const std::string bytes = encode_state(state);
+  auto decoded = decode_state(bytes);
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_EQ(decoded->find("n1")->zone, "rack-a");
+  EXPECT_EQ(encode_state(*decoded), bytes);
+
+  // The flag with an empty zone, an unknown flag, and an invalid zone are all rejected.
+  MemberRecord record = *state.find("n1");
+  std::string with_flag_no_zone;
+  record.zone.clear();
+  encode_record(with_flag_no_zone, record);
+  const std::size_t status_at = 1 + 2 + 1 + 6 + 1;  // id, address, weight.
+  ASSERT_EQ(with_flag_no_zone[status_at], 0);
+  with_flag_no_zone[status_at] = static_cast<char>(kRecordHasZone);
+  std::string_view in = with_flag_no_zone;
+  MemberRecord out;
+  EXPECT_FALSE(decode_record(in, out));
+  std::string unknown_flag = with_flag_no_zone;
+  unknown_flag[status_at] = 0x20;
+  in = unknown_flag;
+  EXPECT_FALSE(decode_record(in, out));
+  record.zone = "has space";
+  std::string bad_zone;
+  encode_record(bad_zone, record);
+  in = bad_zone;
+  EXPECT_FALSE(decode_record(in, out));
+}
+
+TEST(MembershipState, ChangedZoneIsANewerRecordAndMovesTheRingHistory) {
+  MembershipState state;
+  ASSERT_TRUE(state.join("n1", "h:7001", 1, 1, "a").is_ok());
+  const MemberRecord before = *state.find("n1");
+  ASSERT_TRUE(state.restart("n1", 2).is_ok());
+  ASSERT_TRUE(state.set_zone("n1", "b").is_ok());
+  const MemberRecord after = *state.find("n1");
+  EXPECT_EQ(after.zone, "b");
+  EXPECT_TRUE(is_newer_than(after, digest_entry(before)));
+  MembershipState peer;
+  (void)peer.apply({before});
+  (void)peer.apply({after});
+  EXPECT_EQ(peer.find("n1")->zone, "b");
+  EXPECT_EQ(peer.ring_history().front().zone, "b");
+  EXPECT_FALSE(state.set_zone("n1", "no/slash").is_ok());
 }
 
 TEST(GossipCodec, RejectsTrailingBytesUnknownTagsAndVersions) {

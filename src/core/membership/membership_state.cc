@@ -41,7 +41,8 @@ auto static_key(const MemberRecord& r) {
   const bool removed = is_removed(r);
   return std::make_tuple(removed, removed ? 0 : r.generation, r.version,
                          removed ? r.leave_order : static_cast<std::uint64_t>(r.status),
-                         r.leave_order, r.join_order, r.weight, std::string_view(r.address));
+                         r.leave_order, r.join_order, r.weight, std::string_view(r.address),
+                         std::string_view(r.zone));
 }
 
 auto liveness_key(const MemberRecord& r) {
@@ -140,6 +141,9 @@ Status validate_record(const MemberRecord& r) {
                     : (r.address.size() > kAddressBytesMax || !is_valid_member_address(r.address))) {
     return Status::invalid_argument("member " + r.id + " address '" + r.address +
                                     "' is not HOST:PORT (empty once removed)");
+  }
+  if (!is_valid_zone(r.zone)) {
+    return Status::invalid_argument("member " + r.id + " zone '" + r.zone + "' is not a zone name");
   }
   if (r.weight == 0 || r.weight > kMemberWeightMax) {
     return Status::invalid_argument("member " + r.id + " weight must be in [1, 1024]");
@@ -318,13 +322,15 @@ std::vector<MembershipEvent> MembershipState::ring_history() const {
     const NodeId* id;
     MembershipEvent::Kind kind;
     std::uint32_t weight;
+    const std::string* zone;
   };
   std::vector<Stamped> events;
   events.reserve(members_.size() + 1);
   for (const auto& [id, record] : members_) {
-    events.push_back({record.join_order, &id, MembershipEvent::Kind::kJoin, record.weight});
+    events.push_back(
+        {record.join_order, &id, MembershipEvent::Kind::kJoin, record.weight, &record.zone});
     if (record.leave_order != 0) {
-      events.push_back({record.leave_order, &id, MembershipEvent::Kind::kLeave, 0});
+      events.push_back({record.leave_order, &id, MembershipEvent::Kind::kLeave, 0, nullptr});
     }
   }
   // A member's leave stamp exceeds its join stamp (validate_record), so its join comes first.
@@ -334,9 +340,11 @@ std::vector<MembershipEvent> MembershipState::ring_history() const {
   std::vector<MembershipEvent> history;
   history.reserve(events.size());
   for (const Stamped& e : events) {
+    const bool joins = e.kind == MembershipEvent::Kind::kJoin;
     history.push_back({.kind = e.kind,
                        .node = *e.id,
-                       .weight = e.kind == MembershipEvent::Kind::kJoin ? e.weight : 1});
+                       .weight = joins ? e.weight : 1,
+                       .zone = joins ? *e.zone : std::string()});
   }
   return history;
 }
@@ -349,7 +357,7 @@ void MembershipState::put(MemberRecord record) {
 }
 
 Status MembershipState::join(const NodeId& self, std::string address, std::uint32_t weight,
-                             std::uint64_t generation) {
+                             std::uint64_t generation, std::string zone) {
   if (const MemberRecord* existing = find(self)) {
     return Status::invalid_argument("node " + self + " is already " +
                                     member_status_name(existing->status) +
@@ -365,7 +373,8 @@ Status MembershipState::join(const NodeId& self, std::string address, std::uint3
                       .status = MemberStatus::kJoining,
                       .join_order = max_order_ + 1,
                       .generation = generation,
-                      .version = 1};
+                      .version = 1,
+                      .zone = std::move(zone)};
   RINGKV_RETURN_IF_ERROR(validate_record(record));
   put(std::move(record));
   return Status::ok();
@@ -413,6 +422,19 @@ Status MembershipState::set_address(const NodeId& self, std::string address) {
   return Status::ok();
 }
 
+Status MembershipState::set_zone(const NodeId& self, std::string zone) {
+  const MemberRecord* existing = find(self);
+  if (existing == nullptr) return Status::not_found("node " + self + " is not a member");
+  if (is_removed(*existing)) return Status::invalid_argument("node " + self + " is removed");
+  if (existing->zone == zone) return Status::ok();
+  MemberRecord record = *existing;
+  record.zone = std::move(zone);
+  ++record.version;
+  RINGKV_RETURN_IF_ERROR(validate_record(record));
+  put(std::move(record));
+  return Status::ok();
+}
+
 void MembershipState::beat(const NodeId& self) {
   const auto it = members_.find(self);
   RINGKV_INVARIANT(it != members_.end());
@@ -444,7 +466,8 @@ Status MembershipState::remove(const NodeId& member) {
   if (record.status != MemberStatus::kLeaving) record.leave_order = max_order_ + 1;
   record.status = MemberStatus::kRemoved;
   // Cleared so that two operators removing the same member at the same stamp write identical
-  // records: join_order and weight are fixed per id, so nothing else can differ.
+  // records: join_order and weight are fixed per id, so nothing else can differ but the zone,
+  // which stays because the ring history replays the member's join with it.
   record.address.clear();
   ++record.version;
   put(std::move(record));

@@ -7,8 +7,8 @@
 // holds older.
 //
 // A record has two parts with separate stamps:
-// - the static part (address, weight, status, join/leave order) changes only by operator
-//   declaration (join, leave, remove) or an address change, each bumping `version`;
+// - the static part (address, weight, zone, status, join/leave order) changes only by operator
+//   declaration (join, leave, remove) or an address or zone change, each bumping `version`;
 // - the liveness part is `heartbeat`, a counter the member increments every gossip round.
 // `generation` is the member's incarnation, bumped by its host at every restart and persisted
 // there; a restarted node starts its counters under a generation that beats all of its old records.
@@ -82,6 +82,7 @@ struct MemberRecord {
   std::uint64_t generation = 0;   // >= 1.
   std::uint64_t version = 0;      // >= 1; bumped on every static change.
   std::uint64_t heartbeat = 0;
+  std::string zone;  // Rack or data centre (is_valid_zone); empty: none.
   friend bool operator==(const MemberRecord&, const MemberRecord&) = default;
 };
 
@@ -157,10 +158,13 @@ class MembershipState {
   // status does not allow the change; the message says which.
   // Declares `self` a member: status kJoining, join stamp max_order() + 1, version 1, heartbeat 0.
   Status join(const NodeId& self, std::string address, std::uint32_t weight,
-              std::uint64_t generation);
+              std::uint64_t generation, std::string zone = {});
   Status mark_up(const NodeId& self);  // kJoining -> kUp.
   Status leave(const NodeId& self);    // kJoining or kUp -> kLeaving with a fresh leave stamp.
   Status set_address(const NodeId& self, std::string address);
+  // A new zone for a member that is not removed. The ring history then names it at the member's
+  // join, so the ring is rebuilt from the history and partitions move to fit the new zone.
+  Status set_zone(const NodeId& self, std::string zone);
   void beat(const NodeId& self);  // Precondition: self is present.
   // Re-announces `self` under `generation`, which must exceed its record's: heartbeat restarts
   // at 0 and the version is bumped, so the new incarnation wins both parts everywhere.

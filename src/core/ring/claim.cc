@@ -14,9 +14,13 @@ constexpr std::uint32_t kNoCost = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint32_t kNoPartition = std::numeric_limits<std::uint32_t>::max();
 
-// A spread delta lies in [-N, N]: a move touches the N windows containing the partition.
-constexpr int kDeltaMin = -static_cast<int>(RingClaim::kSpreadWindow);
-constexpr int kDeltaMax = static_cast<int>(RingClaim::kSpreadWindow);
+// A spread delta lies in [-N, N]: a move touches the N windows containing the partition. On a
+// ring with zones it is the zone delta times kZoneScale plus the node delta (both in [-N, N]), so
+// zones decide first and nodes break ties: it lies in [-kZonedDeltaMax, kZonedDeltaMax].
+constexpr int kNodeDeltaMax = static_cast<int>(RingClaim::kSpreadWindow);
+constexpr int kZoneScale = 2 * kNodeDeltaMax + 1;
+constexpr int kZonedDeltaMax = kNodeDeltaMax * kZoneScale + kNodeDeltaMax;
+static_assert(kZonedDeltaMax <= 127, "spread deltas are kept as int8_t");
 
 std::uint32_t key_cost(std::uint64_t key) {
   return static_cast<std::uint32_t>(key >> 32);
@@ -31,9 +35,10 @@ std::uint32_t key_cost(std::uint64_t key) {
 // of all the leaver holds.
 class RingClaim::DeltaBuckets {
  public:
-  explicit DeltaBuckets(std::uint32_t partition_count)
-      : words_((partition_count + 63) / 64),
-        bits_(static_cast<std::size_t>(kDeltaMax - kDeltaMin + 1) * words_, 0) {}
+  DeltaBuckets(std::uint32_t partition_count, int delta_max)
+      : delta_max_(delta_max),
+        words_((partition_count + 63) / 64),
+        bits_(static_cast<std::size_t>(2 * delta_max + 1) * words_, 0) {}
 
   void insert(int delta, std::uint32_t partition) {
     word(delta, partition) |= std::uint64_t{1} << (partition % 64);
@@ -56,20 +61,22 @@ class RingClaim::DeltaBuckets {
 
  private:
   std::size_t row_start(int delta) const {
-    assert(delta >= kDeltaMin);
-    assert(delta <= kDeltaMax);
-    return static_cast<std::size_t>(delta - kDeltaMin) * words_;
+    assert(delta >= -delta_max_);
+    assert(delta <= delta_max_);
+    return static_cast<std::size_t>(delta + delta_max_) * words_;
   }
   std::uint64_t& word(int delta, std::uint32_t partition) {
     assert(partition / 64 < words_);
     return bits_[row_start(delta) + partition / 64];
   }
 
+  int delta_max_;
   std::uint32_t words_;
   std::vector<std::uint64_t> bits_;
 };
 
-RingClaim::RingClaim(std::uint32_t partition_count, std::size_t rank_count)
+RingClaim::RingClaim(std::uint32_t partition_count, std::size_t rank_count,
+                     std::vector<std::uint32_t> zones)
     : partition_count_(partition_count),
       mask_(partition_count - 1),
       owner_(partition_count, kNoOwner),
@@ -84,10 +91,22 @@ RingClaim::RingClaim(std::uint32_t partition_count, std::size_t rank_count)
       heap_key_(partition_count, 0) {
   assert(partition_count != 0);
   assert((partition_count & mask_) == 0);
+  assert(zones.empty() || zones.size() == rank_count);
+  // Zones count only when two ranks share one; otherwise zone windows are node windows and the
+  // plain node delta keeps rings without zones exactly as they were before zones existed.
+  std::vector<std::uint32_t> sorted = zones;
+  std::sort(sorted.begin(), sorted.end());
+  zoned_ = std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
+  if (zoned_) {
+    zone_ = std::move(zones);
+    assert(std::find(zone_.begin(), zone_.end(), kNoOwner) == zone_.end());
+  }
+  delta_max_ = zoned_ ? kZonedDeltaMax : kNodeDeltaMax;
 }
 
-RingClaim::RingClaim(std::vector<std::uint32_t> weights, const std::vector<Rank>& owners)
-    : RingClaim(static_cast<std::uint32_t>(owners.size()), weights.size()) {
+RingClaim::RingClaim(std::vector<std::uint32_t> weights, const std::vector<Rank>& owners,
+                     std::vector<std::uint32_t> zones)
+    : RingClaim(static_cast<std::uint32_t>(owners.size()), weights.size(), std::move(zones)) {
   weight_ = std::move(weights);
   for (const std::uint32_t weight : weight_) {
     total_weight_ += weight;
@@ -168,17 +187,25 @@ void RingClaim::start_join_search(Rank joiner, std::uint32_t spacing) {
   // The joiner owns nothing yet: every partition is fresh to it and as far from its partitions
   // as the spacing counts. Raw arrays and a cost per delta value, since this touches the whole
   // ring on every join.
-  std::copy(fresh_delta_.begin(), fresh_delta_.end(), join_delta_.begin());
-  std::fill(join_distance_.begin(), join_distance_.end(), spacing);
-  std::uint64_t cost_of_delta[kDeltaMax - kDeltaMin + 1];
-  for (int delta = kDeltaMin; delta <= kDeltaMax; ++delta) {
-    cost_of_delta[delta - kDeltaMin] = std::uint64_t{move_cost(delta, spacing, spacing)} << 32;
+  // On a ring with zones the joiner's zone-mates may own partitions near any of them, so its
+  // deltas are computed; otherwise they are the fresh ones.
+  if (zoned_) {
+    for (std::uint32_t p = 0; p < partition_count_; ++p) {
+      join_delta_[p] = static_cast<std::int8_t>(spread_delta(p, joiner));
+    }
+  } else {
+    std::copy(fresh_delta_.begin(), fresh_delta_.end(), join_delta_.begin());
   }
-  const std::int8_t* deltas = fresh_delta_.data();
+  std::fill(join_distance_.begin(), join_distance_.end(), spacing);
+  std::uint64_t cost_of_delta[2 * kZonedDeltaMax + 1];
+  for (int delta = -delta_max_; delta <= delta_max_; ++delta) {
+    cost_of_delta[delta + delta_max_] = std::uint64_t{move_cost(delta, spacing, spacing)} << 32;
+  }
+  const std::int8_t* deltas = join_delta_.data();
   std::uint64_t* keys = join_key_.data();
   std::uint64_t* heap_keys = heap_key_.data();
   for (std::uint32_t p = 0; p < partition_count_; ++p) {
-    keys[p] = cost_of_delta[deltas[p] - kDeltaMin] | p;
+    keys[p] = cost_of_delta[deltas[p] + delta_max_] | p;
     heap_keys[p] = keys[p];
   }
   // Heapify every donor's list (Floyd's bottom-up construction, O(Q) in all).
@@ -321,7 +348,7 @@ void RingClaim::leave(Rank node) {
     while (count_[node] != 0) give(partitions_[node].back(), to);
     return;
   }
-  DeltaBuckets buckets(partition_count_);
+  DeltaBuckets buckets(partition_count_, delta_max_);
   for (const std::uint32_t p : partitions_[node]) buckets.insert(fresh_delta_[p], p);
   constexpr std::uint32_t kAround = 2 * kSpreadWindow - 1;
   while (count_[node] != 0) {
@@ -348,8 +375,8 @@ std::uint32_t RingClaim::pick_from_leaver(const DeltaBuckets& buckets, Rank to) 
   // the fresh one (its partitions nearby can only add repeats), so visiting partitions by fresh
   // delta, then index, the search stops as soon as nothing unvisited can beat the best found.
   std::uint32_t best = kNoPartition;
-  int best_delta = kDeltaMax + 1;
-  for (int bound = kDeltaMin; bound <= kDeltaMax && bound <= best_delta; ++bound) {
+  int best_delta = delta_max_ + 1;
+  for (int bound = -delta_max_; bound <= delta_max_ && bound <= best_delta; ++bound) {
     for (std::uint32_t p = buckets.next(bound, 0); p != kNoPartition;
          p = buckets.next(bound, p + 1)) {
       if (bound == best_delta && p > best) break;
@@ -397,6 +424,19 @@ int RingClaim::spread_delta(std::uint32_t partition, Rank to) const {
     after[i] = before[i];
   }
   after[kSpreadWindow - 1] = to;
+  const int node_delta = repeats_delta(before, after);
+  if (!zoned_) return node_delta;
+  // The same windows by zone: a window of distinct zones is what a zone-distinct preference list
+  // finds without walking further. kNoOwner (a receiver that owns nothing) has a zone of its own.
+  const std::uint32_t* zones = zone_.data();
+  for (std::uint32_t i = 0; i < kAround; ++i) {
+    before[i] = before[i] == kNoOwner ? kNoOwner : zones[before[i]];
+    after[i] = after[i] == kNoOwner ? kNoOwner : zones[after[i]];
+  }
+  return repeats_delta(before, after) * kZoneScale + node_delta;
+}
+
+int RingClaim::repeats_delta(const Rank* before, const Rank* after) {
   int delta = 0;
   for (std::uint32_t first = 0; first < kSpreadWindow; ++first) {
     bool repeats_before = false;
@@ -421,10 +461,10 @@ std::uint32_t RingClaim::spacing_for(std::uint64_t count) const {
 }
 
 std::uint32_t RingClaim::move_cost(int delta, std::uint32_t distance, std::uint32_t spacing) const {
-  assert(delta >= kDeltaMin);
-  assert(delta <= kDeltaMax);
+  assert(delta >= -delta_max_);
+  assert(delta <= delta_max_);
   assert(distance <= spacing);
-  const auto delta_rank = static_cast<std::uint32_t>(delta - kDeltaMin);
+  const auto delta_rank = static_cast<std::uint32_t>(delta + delta_max_);
   return delta_rank * (spacing + 1) + (spacing - distance);
 }
 

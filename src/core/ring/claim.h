@@ -15,6 +15,14 @@
 // joiner's other partitions, which spaces them evenly and leaves room for later joiners; with
 // only two members no window can be distinct, so that criterion alone shapes the ring then.
 //
+// Zones (a member's rack or data centre; docs/ARCHITECTURE.md, "Zones"): when some members share
+// a zone, the spread criterion counts windows with a repeated zone first and windows with a
+// repeated node second, so consecutive owners alternate zones where the claim has a choice and a
+// zone-distinct preference list (core/ring/preference_walk.h) rarely walks far. Which members
+// give or receive, and so balance and minimal movement, is decided by load alone, as without
+// zones; zones only choose which partition moves. A ring where no two members share a zone is
+// claimed exactly as before zones existed.
+//
 // Members are dense ranks given in the order of their node ids, so a tie broken by rank is broken
 // by node id, then by partition index. Every choice is a function of the current assignment and
 // the event alone, so resuming from a built ring gives what a full replay gives.
@@ -35,10 +43,14 @@ class RingClaim {
   static constexpr std::uint32_t kSpreadWindow = 3;
 
   // `partition_count` is a power of two; ranks are 0 .. rank_count - 1. Nobody owns anything yet.
-  RingClaim(std::uint32_t partition_count, std::size_t rank_count);
+  // `zones`: empty, or a zone key per rank (ranks with equal keys share a zone; a member without
+  // a zone has a key of its own); keys are below 2^32 - 1.
+  RingClaim(std::uint32_t partition_count, std::size_t rank_count,
+            std::vector<std::uint32_t> zones = {});
   // Resumes from an assignment: `weights` by rank (0 for a rank that is not a member) and the
-  // owner of every partition, each a member.
-  RingClaim(std::vector<std::uint32_t> weights, const std::vector<Rank>& owners);
+  // owner of every partition, each a member; `zones` as above.
+  RingClaim(std::vector<std::uint32_t> weights, const std::vector<Rank>& owners,
+            std::vector<std::uint32_t> zones = {});
 
   // The first member claims every partition; a later one takes partitions one at a time from the
   // most loaded members until it holds floor(Q * weight / total weight). Precondition: `node` is
@@ -59,8 +71,11 @@ class RingClaim {
 
   // load(a) > load(b) with load = partitions / weight, compared without division.
   bool more_loaded(Rank a, Rank b) const;
-  // The change in the number of windows with a repeated owner if `partition` went to `to`.
+  // The change in the number of windows with a repeated owner if `partition` went to `to` (with
+  // zones: repeated zones, scaled, plus repeated owners; see claim.cc).
   int spread_delta(std::uint32_t partition, Rank to) const;
+  // The change in windows with a repeat between the 2N - 1 keys `before` and `after`.
+  static int repeats_delta(const Rank* before, const Rank* after);
   // The spacing between a node's partitions when it holds `count` of them, at least 1.
   std::uint32_t spacing_for(std::uint64_t count) const;
   // Lower is better: spread delta first, then closeness to the receiver's partitions.
@@ -86,7 +101,12 @@ class RingClaim {
   std::uint32_t pick_from_leaver(const DeltaBuckets& buckets, Rank to) const;
 
   std::uint32_t partition_count_;
-  std::uint32_t mask_;  // partition_count_ - 1: Q is a power of two, so p & mask_ is p mod Q.
+  std::uint32_t mask_;
+  bool zoned_ = false;  // Some two ranks share a zone.
+  int delta_max_ = 0;   // Spread deltas lie in [-delta_max_, delta_max_].
+  std::vector<std::uint32_t>
+      zone_;  // Indexed by rank when zoned_: its zone key.  // partition_count_ - 1: Q is a power
+              // of two, so p & mask_ is p mod Q.
   std::uint32_t member_count_ = 0;
   std::uint64_t total_weight_ = 0;
   std::vector<Rank> owner_;                             // Indexed by partition.

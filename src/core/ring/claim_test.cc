@@ -21,8 +21,14 @@ constexpr int kWindow = static_cast<int>(RingClaim::kSpreadWindow);
 
 class ClaimModel {
  public:
-  ClaimModel(std::uint32_t partition_count, std::size_t ranks)
-      : q_(partition_count), owner_(partition_count, kNone), weight_(ranks, 0), count_(ranks, 0) {}
+  // `zones`: empty, or a zone key per rank; the spread delta then counts repeated zones first
+  // (scaled by 2N + 1) and repeated owners second.
+  ClaimModel(std::uint32_t partition_count, std::size_t ranks, std::vector<Rank> zones = {})
+      : q_(partition_count),
+        owner_(partition_count, kNone),
+        weight_(ranks, 0),
+        count_(ranks, 0),
+        zones_(std::move(zones)) {}
 
   Rank owner(std::uint32_t p) const { return owner_[p]; }
 
@@ -52,7 +58,7 @@ class ClaimModel {
         const Rank r = owner_[p];
         if (r == node || more(top, r)) continue;
         const std::uint64_t cost =
-            static_cast<std::uint64_t>(delta(p, node) + kWindow) * (spacing + 1) +
+            static_cast<std::uint64_t>(delta(p, node) + delta_max()) * (spacing + 1) +
             (spacing - distance(p, node, spacing));
         const std::uint64_t key = (cost << 40) | (std::uint64_t{r} << 20) | p;
         if (key < best_key) {
@@ -75,7 +81,7 @@ class ClaimModel {
       }
       // Least spread delta, then index.
       std::uint32_t best = kNone;
-      int best_delta = kWindow + 1;
+      int best_delta = delta_max() + 1;
       for (std::uint32_t p = 0; p < q_; ++p) {
         if (owner_[p] != node) continue;
         const int d = delta(p, to);
@@ -92,11 +98,13 @@ class ClaimModel {
   bool more(Rank a, Rank b) const {
     return std::uint64_t{count_[a]} * weight_[b] > std::uint64_t{count_[b]} * weight_[a];
   }
-  bool window_repeats(std::uint32_t first, std::uint32_t p, Rank to) const {
+  int delta_max() const { return zones_.empty() ? kWindow : kWindow * (2 * kWindow + 1) + kWindow; }
+  bool window_repeats(std::uint32_t first, std::uint32_t p, Rank to, bool by_zone) const {
     std::vector<Rank> seen;
     for (int i = 0; i < kWindow; ++i) {
       const std::uint32_t at = (first + i) % q_;
-      const Rank owner = at == p ? to : owner_[at];
+      Rank owner = at == p ? to : owner_[at];
+      if (by_zone && owner != kNone) owner = zones_[owner];
       if (std::find(seen.begin(), seen.end(), owner) != seen.end()) return true;
       seen.push_back(owner);
     }
@@ -105,12 +113,16 @@ class ClaimModel {
   int delta(std::uint32_t p, Rank to) const {
     if (q_ < RingClaim::kSpreadWindow || owner_[p] == to) return 0;
     int d = 0;
+    int zone_d = 0;
     for (int back = 0; back < kWindow; ++back) {
       const std::uint32_t first = (p + q_ - back) % q_;
-      d += static_cast<int>(window_repeats(first, p, to)) -
-           static_cast<int>(window_repeats(first, p, owner_[p]));
+      d += static_cast<int>(window_repeats(first, p, to, false)) -
+           static_cast<int>(window_repeats(first, p, owner_[p], false));
+      if (zones_.empty()) continue;
+      zone_d += static_cast<int>(window_repeats(first, p, to, true)) -
+                static_cast<int>(window_repeats(first, p, owner_[p], true));
     }
-    return d;
+    return zone_d * (2 * kWindow + 1) + d;
   }
   std::uint32_t distance(std::uint32_t p, Rank node, std::uint32_t cap) const {
     for (std::uint32_t k = 1; k < cap; ++k) {
@@ -128,6 +140,7 @@ class ClaimModel {
   std::vector<Rank> owner_;
   std::vector<std::uint32_t> weight_;
   std::vector<std::uint32_t> count_;
+  std::vector<Rank> zones_;
   std::uint64_t total_weight_ = 0;
   int members_ = 0;
 };
@@ -135,8 +148,20 @@ class ClaimModel {
 RC_GTEST_PROP(RingClaimModel, IncrementalClaimEqualsBruteForceDefinition, ()) {
   const std::uint32_t q = std::uint32_t{1} << *rc::gen::inRange(0, 8);
   const Rank ranks = 10;
-  RingClaim claim(q, ranks);
-  ClaimModel model(q, ranks);
+  // Half the runs put the ranks in 2 to 4 zones.
+  std::vector<Rank> zones;
+  if (*rc::gen::inRange(0, 2) == 1) {
+    const Rank zone_count = *rc::gen::inRange<Rank>(2, 5);
+    for (Rank r = 0; r < ranks; ++r) zones.push_back(*rc::gen::inRange<Rank>(0, zone_count));
+  }
+  std::vector<Rank> claim_zones = zones;
+  std::sort(claim_zones.begin(), claim_zones.end());
+  // The claim ignores zones no two ranks share; so does the model then.
+  if (std::adjacent_find(claim_zones.begin(), claim_zones.end()) == claim_zones.end()) {
+    zones.clear();
+  }
+  RingClaim claim(q, ranks, zones);
+  ClaimModel model(q, ranks, zones);
   std::vector<Rank> members;
   const int steps = *rc::gen::inRange(1, 25);
   for (int step = 0; step < steps; ++step) {
@@ -155,6 +180,22 @@ RC_GTEST_PROP(RingClaimModel, IncrementalClaimEqualsBruteForceDefinition, ()) {
     }
     for (std::uint32_t p = 0; p < q; ++p) RC_ASSERT(claim.owner(p) == model.owner(p));
   }
+}
+
+TEST(RingClaimModel, ResumingFromAnAssignmentEqualsContinuingWithZones) {
+  const std::vector<std::uint32_t> zones = {0, 1, 2, 0, 1, 2};
+  RingClaim continued(256, 6, zones);
+  for (Rank r = 0; r < 5; ++r) continued.join(r, 1 + r % 2);
+  std::vector<std::uint32_t> weights;
+  std::vector<Rank> owners;
+  for (Rank r = 0; r < 6; ++r) weights.push_back(continued.weight(r));
+  for (std::uint32_t p = 0; p < 256; ++p) owners.push_back(continued.owner(p));
+  RingClaim resumed(weights, owners, zones);
+  continued.join(5, 2);
+  resumed.join(5, 2);
+  continued.leave(1);
+  resumed.leave(1);
+  for (std::uint32_t p = 0; p < 256; ++p) EXPECT_EQ(continued.owner(p), resumed.owner(p)) << p;
 }
 
 TEST(RingClaimModel, ResumingFromAnAssignmentEqualsContinuing) {

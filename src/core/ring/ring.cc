@@ -1,7 +1,6 @@
 #include "core/ring/ring.h"
 
 #include <algorithm>
-#include <array>
 #include <cassert>
 #include <cstddef>
 #include <set>
@@ -24,8 +23,19 @@ std::uint64_t history_digest(const std::vector<MembershipEvent>& history) {
     for (char c : event.node) mix(static_cast<std::uint8_t>(c));
     mix(0);
     for (int shift = 0; shift < 32; shift += 8) mix(static_cast<std::uint8_t>(event.weight >> shift));
+    if (event.zone.empty()) continue;  // Histories without zones keep their digests.
+    mix(0xff);
+    for (char c : event.zone) mix(static_cast<std::uint8_t>(c));
+    mix(0);
   }
   return hash == 0 ? 1 : hash;
+}
+
+bool is_valid_zone(std::string_view zone) {
+  if (zone.size() > kZoneBytesMax) return false;
+  return std::all_of(zone.begin(), zone.end(), [](char c) {
+    return c > ' ' && c <= '~' && c != ',' && c != '=' && c != '@' && c != '/';
+  });
 }
 
 namespace {
@@ -60,6 +70,12 @@ Status check_event(const MembershipEvent& event, bool node_is_member, std::size_
     if (node_is_member) {
       return Status::invalid_argument(where + "node " + quoted(event.node) +
                                       " joins but is already a member");
+    }
+    if (!is_valid_zone(event.zone)) {
+      return Status::invalid_argument(where + "node " + quoted(event.node) + " has zone " +
+                                      quoted(event.zone) + "; a zone is at most " +
+                                      std::to_string(kZoneBytesMax) +
+                                      " printable characters without spaces , = @ /");
     }
     return Status::ok();
   }
@@ -126,10 +142,15 @@ Result<Ring> Ring::build(std::uint32_t partition_count,
   Result<std::vector<NodeId>> checked = check_history(partition_count, history);
   if (!checked.is_ok()) return checked.status();
   const std::vector<NodeId>& nodes = checked.value();
-  // Ranks cover every node ever mentioned; one that left has weight 0 and takes no part.
-  RingClaim claim(partition_count, nodes.size());
+  // Ranks cover every node ever mentioned; one that left has weight 0 and takes no part. A
+  // node's zone is that of its last join.
+  std::vector<std::string> zones(nodes.size());
+  for (const MembershipEvent& event : history) {
+    if (event.kind == MembershipEvent::Kind::kJoin) zones[rank_of(nodes, event.node)] = event.zone;
+  }
+  RingClaim claim(partition_count, nodes.size(), zone_keys(zones));
   for (const MembershipEvent& event : history) apply(claim, nodes, event);
-  return from_claim(claim, nodes);
+  return from_claim(claim, nodes, zones);
 }
 
 Result<Ring> Ring::after(const MembershipEvent& event) const {
@@ -141,46 +162,56 @@ Result<Ring> Ring::after(const MembershipEvent& event) const {
   // Ranks are the members' indices, shifted by one past a joiner's place in id order.
   std::vector<NodeId> nodes = members_;
   std::vector<std::uint32_t> weights;
+  std::vector<std::string> zones;
   weights.reserve(members_.size() + 1);
+  zones.reserve(members_.size() + 1);
   for (const auto& [node, weight] : weights_) weights.push_back(weight);  // Id order too.
+  for (const auto& [node, zone] : zones_) zones.push_back(zone);
   auto joiner_rank = static_cast<RingClaim::Rank>(members_.size() + 1);   // None yet.
   if (event.kind == MembershipEvent::Kind::kJoin) {
     const auto at = std::lower_bound(nodes.begin(), nodes.end(), event.node);
     joiner_rank = static_cast<RingClaim::Rank>(at - nodes.begin());
     nodes.insert(at, event.node);
     weights.insert(weights.begin() + joiner_rank, 0);
+    zones.insert(zones.begin() + joiner_rank, event.zone);
   }
   std::vector<RingClaim::Rank> owners;
   owners.reserve(partition_count_);
-  for (const std::uint32_t index : owner_index_) {
+  for (const std::uint32_t index : walk_.owners()) {
     owners.push_back(index >= joiner_rank ? index + 1 : index);
   }
-  RingClaim claim(std::move(weights), owners);
+  RingClaim claim(std::move(weights), owners, zone_keys(zones));
   apply(claim, nodes, event);
-  return from_claim(claim, nodes);
+  return from_claim(claim, nodes, zones);
 }
 
-Ring Ring::from_claim(const RingClaim& claim, const std::vector<NodeId>& nodes) {
+Ring Ring::from_claim(const RingClaim& claim, const std::vector<NodeId>& nodes,
+                      const std::vector<std::string>& zones) {
+  assert(zones.size() == nodes.size());
   // The ring keeps the current members only, in id order.
   Ring ring;
   ring.partition_count_ = claim.partition_count();
   std::vector<std::uint32_t> index_of_rank(nodes.size(), 0);
+  std::vector<std::string> member_zones;
   for (RingClaim::Rank r = 0; r < nodes.size(); ++r) {
     if (!claim.is_member(r)) continue;
     index_of_rank[r] = static_cast<std::uint32_t>(ring.members_.size());
     ring.members_.push_back(nodes[r]);
+    member_zones.push_back(zones[r]);
     ring.weights_.emplace(nodes[r], claim.weight(r));
+    ring.zones_.emplace(nodes[r], zones[r]);
     ring.partitions_per_node_.emplace(nodes[r], claim.partitions_of(r));
-    if (claim.partitions_of(r) != 0) ++ring.owning_member_count_;
   }
+  std::vector<std::uint32_t> owner_index;
   ring.owners_.reserve(ring.partition_count_);
-  ring.owner_index_.reserve(ring.partition_count_);
+  owner_index.reserve(ring.partition_count_);
   for (std::uint32_t p = 0; p < ring.partition_count_; ++p) {
     const RingClaim::Rank owner = claim.owner(p);
     assert(claim.is_member(owner));
-    ring.owner_index_.push_back(index_of_rank[owner]);
+    owner_index.push_back(index_of_rank[owner]);
     ring.owners_.push_back(nodes[owner]);
   }
+  ring.walk_ = PreferenceWalk(std::move(owner_index), zone_keys(member_zones));
   return ring;
 }
 
@@ -195,29 +226,11 @@ const NodeId& Ring::owner(std::uint32_t partition) const {
 
 std::vector<NodeId> Ring::preference_list(std::uint32_t partition, std::size_t count) const {
   assert(partition < partition_count_);
-  const std::size_t wanted = std::min(count, owning_member_count_);
+  std::vector<std::uint32_t> indices;
+  walk_.walk(partition, count, indices);
   std::vector<NodeId> list;
-  list.reserve(wanted);
-  // Short lists (N plus a few fallbacks) check distinctness by scanning what they hold, without
-  // allocating; long ones mark members seen, so asking for every node costs O(Q), not O(Q * n).
-  constexpr std::size_t kScanMax = 8;
-  std::array<std::uint32_t, kScanMax> taken{};
-  std::vector<bool> seen;
-  if (wanted > kScanMax) seen.assign(members_.size(), false);
-  const std::uint32_t mask = partition_count_ - 1;
-  for (std::uint32_t step = 0; step < partition_count_ && list.size() < wanted; ++step) {
-    const std::uint32_t index = owner_index_[(partition + step) & mask];
-    if (wanted <= kScanMax) {
-      const auto end = taken.begin() + static_cast<std::ptrdiff_t>(list.size());
-      if (std::find(taken.begin(), end, index) != end) continue;
-      taken[list.size()] = index;
-    } else {
-      if (seen[index]) continue;
-      seen[index] = true;
-    }
-    list.push_back(members_[index]);
-  }
-  assert(list.size() == wanted);
+  list.reserve(indices.size());
+  for (const std::uint32_t index : indices) list.push_back(members_[index]);
   return list;
 }
 

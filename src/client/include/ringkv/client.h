@@ -75,6 +75,7 @@ struct Member {
   std::uint32_t weight = 1;
   std::uint32_t partitions = 0;
   std::string state = "up";  // joining | up | leaving, as the cluster declared it.
+  std::string zone;          // Rack or data centre; empty: none.
 };
 
 // Anti-entropy history of one partition on one member.
@@ -160,6 +161,12 @@ class Client {
   std::uint32_t partition_count() const;
   // Owner (member id) of every partition, indexed by partition.
   std::vector<std::string> partition_owners() const;
+  // The first `count` nodes (member ids) of the partition's preference list, by the rule the
+  // nodes use (distinct zones first, then distinct nodes; docs/ARCHITECTURE.md, "Zones"): the
+  // first n are its home replicas. Empty before the ring is known.
+  std::vector<std::string> preference_list(std::uint32_t partition, std::size_t count) const;
+  // The default bucket's n, as the cluster last reported it.
+  std::uint32_t default_n() const;
   // Asks every member for its own status (members that do not answer are marked unreachable).
   std::vector<MemberStatus> status();
 
