@@ -3,6 +3,8 @@
 // exchange with peers (digests on pongs, whole tables when they differ), and what a change of n
 // moves.
 #include <algorithm>
+#include <utility>
+#include <variant>
 
 #include "core/node.h"
 
@@ -150,7 +152,9 @@ void Node::on_pong_buckets_digest(const NodeId& from, std::uint64_t digest) {
 
 void Node::push_bucket_table(const NodeId& to) {
   buckets_pushed_ms_[to] = now_ms_;
-  effects_.push_back(SendEffect{to, BucketTable{buckets_.entries()}});
+  // Built in place: moving a whole Effect here trips GCC 12's -Wmaybe-uninitialized at -O3.
+  effects_.emplace_back(std::in_place_type<SendEffect>,
+                        SendEffect{to, BucketTable{buckets_.entries()}});
 }
 
 }  // namespace ringkv::core
