@@ -61,15 +61,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   host.stats_json = [] { return std::string("{}"); };
   host.metrics_text = [] { return std::string("# empty\n"); };
   // Bucket properties: the changes must reach the host well formed.
-  host.bucket_props = [](const std::string&) -> Result<std::string> { return std::string("{}"); };
+  host.bucket_props = [](const std::string&) -> ringkv::Result<std::string> {
+    return std::string("{}");
+  };
   host.set_bucket_props = [](const std::string& bucket,
                              const std::vector<std::pair<std::string, std::string>>& changes) {
     if (bucket.empty() || changes.empty() || changes.size() > 16) __builtin_trap();
-    return Status::ok();
+    return ringkv::Status::ok();
   };
   host.reset_bucket_props = [](const std::string& bucket) {
     if (bucket.empty()) __builtin_trap();
-    return Status::ok();
+    return ringkv::Status::ok();
   };
   host.buckets_json = [] { return std::string("{}"); };
   const std::size_t body_size = request.body.size();
